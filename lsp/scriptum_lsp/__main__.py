@@ -1,0 +1,3 @@
+from scriptum_lsp.cli import main
+
+raise SystemExit(main())

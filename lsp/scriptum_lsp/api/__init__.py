@@ -1,0 +1,1 @@
+"""scriptum_lsp.api (see docs/architecture.md)."""

@@ -1,0 +1,57 @@
+"""Command line entry point: ``scriptum-lsp [serve|check|fmt|emulator|doctor]``.
+
+Every sub-command lives in its own module and is imported lazily, so starting the
+language server does not pay for the emulator and the other way round.
+Each module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from scriptum_lsp import __version__
+
+# sub-command -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("scriptum_lsp.server.main", "run the language server (stdio by default; the default command)"),
+    "check": ("scriptum_lsp.checkcmd", "compile .scriptum files with the local compiler and print diagnostics"),
+    "fmt": ("scriptum_lsp.fmtcmd", "format .scriptum files in canonical layout"),
+    "emulator": ("scriptum_lsp.emulator.main", "serve the local Scriptum API emulator over HTTP"),
+    "doctor": ("scriptum_lsp.doctor", "print the resolved endpoint, organization, token source and health"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scriptum-lsp",
+        description="Language server and local emulator for Scriptum (.scriptum) workflow scripts.",
+    )
+    parser.add_argument("--version", action="version", version=f"scriptum-lsp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        sp.set_defaults(_module=module_name)
+        _module_add_arguments(module_name, sp)
+    return parser
+
+
+def _module_add_arguments(module_name: str, parser: argparse.ArgumentParser) -> None:
+    # argument definitions are cheap; importing the module here keeps each module the
+    # single owner of its flags.
+    module = importlib.import_module(module_name)
+    module.add_arguments(parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # `scriptum-lsp` alone, or with only server flags, starts the server (what editors run).
+    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--version", "--help", "-h"):
+        args_list = ["serve", *args_list]
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    module = importlib.import_module(args._module)
+    result: int = module.run(args)
+    return result

@@ -1,0 +1,1 @@
+"""scriptum_lsp.core (see docs/architecture.md)."""

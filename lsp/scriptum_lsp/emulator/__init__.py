@@ -1,0 +1,1 @@
+"""scriptum_lsp.emulator (see docs/architecture.md)."""

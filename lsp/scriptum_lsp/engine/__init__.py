@@ -1,0 +1,1 @@
+"""scriptum_lsp.engine (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""scriptum_lsp.language (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""scriptum_lsp.server (see docs/architecture.md)."""
