@@ -1,0 +1,303 @@
+;;; scriptum-mode.el --- Major mode and eglot setup for Scriptum scripts  -*- lexical-binding: t -*-
+
+;; Version: 0.1.0
+;; Package-Requires: ((emacs "28.1") (eglot "1.9"))
+;; Keywords: languages
+
+;;; Commentary:
+
+;; Syntax highlighting for `.scriptum' files and an eglot setup for scriptum-lsp.
+;;
+;;   (add-to-list 'load-path "/path/to/scriptum-lsp/editors/emacs")
+;;   (require 'scriptum-mode)
+;;   (setq scriptum-settings '(:endpoint "https://api.dodil.io" :organization "acme"))
+;;   (add-hook 'scriptum-mode-hook #'eglot-ensure)
+;;
+;; The token is not a setting you should write here: export DODIL_TOKEN (or SCRIPTUM_TOKEN) in the
+;; environment Emacs starts the server from, or log in with the dodil CLI.
+;;
+;; Commands: `scriptum-publish', `scriptum-test', `scriptum-versions', `scriptum-rollback',
+;; `scriptum-status', `scriptum-compile'.  Thread results land in the *scriptum threads* buffer.
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'json)
+(require 'subr-x)
+
+(defgroup scriptum nil
+  "Scriptum workflow scripts."
+  :group 'languages
+  :prefix "scriptum-")
+
+(defcustom scriptum-lsp-command '("scriptum-lsp")
+  "Command line (program and arguments) that starts the language server."
+  :type '(repeat string))
+
+(defcustom scriptum-settings nil
+  "The `scriptum' settings section as a plist, for example (:endpoint \"local\" :organization \"acme\").
+Sent as initializationOptions and answered to workspace/configuration.  A
+`.dir-locals.el' value of `eglot-workspace-configuration' with a :scriptum
+section takes precedence for workspace/configuration."
+  :type 'plist)
+
+(defcustom scriptum-request-timeout 120
+  "Seconds to wait for a command such as publish or test."
+  :type 'integer)
+
+;;;; Major mode
+
+(defconst scriptum--keywords
+  '("script" "version" "enum" "input" "output" "stream" "import" "tools" "env" "secrets"
+    "do" "let" "each" "decide" "check" "together" "pipe" "repeat" "wait" "agent" "ask" "plan"
+    "run" "emit" "yield" "send"
+    "with" "in" "from" "parallel" "sleep" "batch" "via" "rules" "when" "otherwise" "until" "max"
+    "native" "mcp"
+    "on" "error" "thread" "retry" "fallback" "ignore" "pass" "fail" "continue" "goto"
+    "and" "or" "not"))
+
+(defconst scriptum--types
+  '("text" "string" "number" "float" "double" "integer" "int" "int32" "int64" "long" "boolean"
+    "bool" "object" "binary" "date" "timestamp" "datetime" "any" "value" "list" "map"))
+
+(defconst scriptum--constants '("true" "false" "null"))
+
+(defconst scriptum--capabilities '("llm" "embed" "rerank" "transcribe" "infer"))
+
+(defvar scriptum-font-lock-keywords
+  `(("^\\s-*###.*###\\s-*$" . font-lock-doc-face)
+    ("--\\s-*\\(@[[:alnum:]_]+\\)" 1 font-lock-preprocessor-face t)
+    (,(regexp-opt scriptum--keywords 'symbols) . font-lock-keyword-face)
+    (,(regexp-opt scriptum--types 'symbols) . font-lock-type-face)
+    (,(regexp-opt scriptum--constants 'symbols) . font-lock-constant-face)
+    (,(regexp-opt scriptum--capabilities 'symbols) . font-lock-builtin-face)
+    ("->>?\\s-*\\([[:alpha:]_][[:alnum:]_]*\\)" 1 font-lock-variable-name-face)
+    ("^\\s-*\\([[:alpha:]_][[:alnum:]_]*\\)\\s-*[:=]" 1 font-lock-variable-name-face)
+    ("{\\([[:alpha:]_][[:alnum:]_.]*\\)}" 1 font-lock-variable-name-face t))
+  "Highlighting for `scriptum-mode'.")
+
+(defvar scriptum-mode-syntax-table
+  (let ((st (make-syntax-table)))
+    (modify-syntax-entry ?- ". 12" st)
+    (modify-syntax-entry ?\n ">" st)
+    (modify-syntax-entry ?_ "_" st)
+    (modify-syntax-entry ?\" "\"" st)
+    (modify-syntax-entry ?' "." st)
+    st)
+  "Syntax table for `scriptum-mode': `--' starts a comment.")
+
+;;;###autoload
+(define-derived-mode scriptum-mode prog-mode "Scriptum"
+  "Major mode for Scriptum workflow scripts (.scriptum)."
+  (setq-local comment-start "-- ")
+  (setq-local comment-start-skip "--+\\s-*")
+  (setq-local indent-tabs-mode nil)
+  (setq-local tab-width 2)
+  (setq-local font-lock-defaults '(scriptum-font-lock-keywords)))
+
+;;;###autoload
+(add-to-list 'auto-mode-alist '("\\.scriptum\\'" . scriptum-mode))
+
+;;;; eglot
+
+(declare-function eglot-current-server "eglot")
+(declare-function eglot--current-server-or-lose "eglot")
+(declare-function eglot-code-actions "eglot")
+(declare-function jsonrpc-request "jsonrpc")
+(defvar eglot-server-programs)
+(defvar eglot--{})
+
+(defun scriptum--settings-object ()
+  "The settings as a JSON-serialisable object (never nil)."
+  (or scriptum-settings (make-hash-table)))
+
+(defun scriptum-eglot-contact (&optional _interactive)
+  "The eglot contact for scriptum-lsp: our server class, the command and its initializationOptions."
+  `(scriptum-eglot-server ,@scriptum-lsp-command
+                          :initializationOptions ,(lambda (_server) (scriptum--settings-object))))
+
+(with-eval-after-load 'eglot
+  (defclass scriptum-eglot-server (eglot-lsp-server) ()
+    :documentation "eglot connection to scriptum-lsp.")
+
+  (add-to-list 'eglot-server-programs '(scriptum-mode . scriptum-eglot-contact))
+
+  (cl-defmethod eglot-handle-request
+    ((server scriptum-eglot-server) (_method (eql workspace/configuration)) &key items)
+    "Answer the `scriptum' section from `scriptum-settings' unless dir-locals provide one."
+    (let ((answers (cl-call-next-method)))
+      (apply #'vector
+             (cl-loop for item across items
+                      for answer across answers
+                      collect (if (and (null answer) (equal (plist-get item :section) "scriptum"))
+                                  (scriptum--settings-object)
+                                answer)))))
+
+  (cl-defmethod eglot-handle-notification
+    ((_server scriptum-eglot-server) (_method (eql scriptum/threadFinished)) &rest params)
+    (scriptum--show-thread params))
+
+  (cl-defmethod eglot-handle-notification
+    ((_server scriptum-eglot-server) (_method (eql scriptum/status)) &rest params)
+    (let ((previous scriptum--status))
+      (setq scriptum--status params)
+      (when (and (member (plist-get params :state) '("error" "offline" "unauthenticated"))
+                 (stringp (plist-get params :message))
+                 (not (equal (plist-get previous :message) (plist-get params :message))))
+        (message "Scriptum: %s" (plist-get params :message)))
+      (force-mode-line-update t))))
+
+;;;; State and results
+
+(defvar scriptum--status nil "Last `scriptum/status' notification (plist).")
+(defvar scriptum--threads nil "Alist threadId -> last result plist, newest first.")
+(defvar scriptum-last-results nil "Alist command name -> last result, for scripts and tests.")
+
+(defun scriptum-mode-line ()
+  "A short status for the mode line: `scriptum: ready (local)'."
+  (if scriptum--status
+      (format "scriptum: %s (%s)" (plist-get scriptum--status :state)
+              (or (plist-get scriptum--status :endpoint) "?"))
+    ""))
+
+(defun scriptum--json (value)
+  "VALUE (a parsed JSON plist/vector) as indented JSON text."
+  (with-temp-buffer
+    (insert (let ((json-encoding-pretty-print t)) (json-encode value)))
+    (buffer-string)))
+
+(defun scriptum--show-thread (result)
+  "Show RESULT (a thread result plist) in the *scriptum threads* buffer."
+  (let* ((id (or (plist-get result :threadId) (format "#%d" (1+ (length scriptum--threads)))))
+         (old (cdr (assoc id scriptum--threads)))
+         (merged (append result old)))
+    (setq scriptum--threads (cons (cons id merged) (assoc-delete-all id scriptum--threads)))
+    (with-current-buffer (get-buffer-create "*scriptum threads*")
+      (let ((inhibit-read-only t))
+        (erase-buffer)
+        (dolist (entry scriptum--threads)
+          (let ((r (cdr entry)))
+            (insert (format "## thread %s  %s" (car entry) (or (plist-get r :status) "?")))
+            (when (numberp (plist-get r :durationMs))
+              (insert (format "  (%d ms)" (plist-get r :durationMs))))
+            (insert "\n")
+            (let ((err (plist-get r :error)))
+              (when (and err (not (eq err :null)) (not (equal err "")))
+                (insert "error:\n" (if (stringp err) err (scriptum--json err)) "\n")))
+            (let ((out (plist-get r :output)))
+              (when (and out (not (eq out :null)))
+                (insert "output:\n" (if (stringp out) out (scriptum--json out)) "\n")))
+            (insert "\n"))))
+      (special-mode)
+      (goto-char (point-min)))
+    (unless noninteractive
+      (display-buffer "*scriptum threads*"))))
+
+;;;; Commands
+
+(defun scriptum--uri ()
+  (let ((path (expand-file-name (or (buffer-file-name) (user-error "Buffer has no file")))))
+    (if (fboundp 'eglot-path-to-uri) (eglot-path-to-uri path) (eglot--path-to-uri path))))
+
+(defun scriptum-execute (command &optional args)
+  "Run the server COMMAND (a string) for this buffer; ARGS (a plist) is merged into (:uri URI)."
+  (when (fboundp 'eglot--signal-textDocument/didChange)
+    (eglot--signal-textDocument/didChange)) ; the server must see the text we act on
+  (let* ((server (eglot--current-server-or-lose))
+         (argument (append (list :uri (scriptum--uri)) args))
+         (result (jsonrpc-request server :workspace/executeCommand
+                                  (list :command command :arguments (vector argument))
+                                  :timeout scriptum-request-timeout)))
+    (setf (alist-get command scriptum-last-results nil nil #'equal) (or result :null))
+    result))
+
+(defun scriptum-publish ()
+  "Publish the script draft as a new version."
+  (interactive)
+  (let ((result (scriptum-execute "scriptum.publish")))
+    (message "Scriptum: published version %s" (plist-get result :version))
+    result))
+
+(defun scriptum--read-input (arg)
+  "ARG: JSON text, a path to a JSON file, or empty (then FILE.input.json next to the script, or {})."
+  (let* ((arg (string-trim (or arg "")))
+         (sibling (and (buffer-file-name) (concat (file-name-sans-extension (buffer-file-name)) ".input.json")))
+         (text (cond ((string-match-p "\\`[[{]" arg) arg)
+                     ((not (string-empty-p arg))
+                      (with-temp-buffer (insert-file-contents (expand-file-name arg)) (buffer-string)))
+                     ((and sibling (file-readable-p sibling))
+                      (with-temp-buffer (insert-file-contents sibling) (buffer-string)))
+                     (t "{}"))))
+    (json-parse-string text :object-type 'plist :null-object :null :false-object :json-false)))
+
+(defun scriptum-test (input)
+  "Test-run the draft with INPUT (JSON text or a JSON file); show the thread result."
+  (interactive (list (read-string "Scriptum test input (JSON or file, empty for {}): ")))
+  (let* ((value (scriptum--read-input input))
+         (result (scriptum-execute "scriptum.test" (list :input (or value (make-hash-table))))))
+    (scriptum--show-thread result)
+    (message "Scriptum: thread %s %s" (plist-get result :threadId) (plist-get result :status))
+    result))
+
+(defun scriptum--format-version (v)
+  (format "v%s  %s%s" (plist-get v :version) (or (plist-get v :status) "")
+          (if (eq (plist-get v :active) t) "  (active)" "")))
+
+(defun scriptum-versions ()
+  "Pick a version, then open it, roll back to it or restore it into the buffer."
+  (interactive)
+  (let* ((versions (append (scriptum-execute "scriptum.listVersions") nil))
+         (choices (mapcar (lambda (v) (cons (scriptum--format-version v) v)) versions)))
+    (unless choices (user-error "No published versions yet"))
+    (let* ((choice (cdr (assoc (completing-read "Version: " choices nil t) choices)))
+           (version (plist-get choice :version))
+           (action (completing-read (format "Version %s: " version)
+                                    '("rollback" "open" "restore") nil t nil nil "rollback")))
+      (pcase action
+        ("rollback" (scriptum-rollback version))
+        ("open" (scriptum--open-version version))
+        ("restore" (scriptum-execute "scriptum.restoreVersion" (list :version version)))))))
+
+(defun scriptum--open-version (version)
+  (let* ((result (scriptum-execute "scriptum.openVersion" (list :version version)))
+         (text (or (plist-get result :text) (plist-get result :code) (plist-get result :content))))
+    (cond ((stringp text)
+           (with-current-buffer (get-buffer-create (format "*scriptum version %s*" version))
+             (let ((inhibit-read-only t)) (erase-buffer) (insert text))
+             (scriptum-mode)
+             (setq buffer-read-only t)
+             (pop-to-buffer (current-buffer))))
+          ((stringp (plist-get result :uri))
+           (find-file-read-only (eglot--uri-to-path (plist-get result :uri)))))))
+
+(defun scriptum-rollback (version)
+  "Make VERSION the active version."
+  (interactive "nRoll back to version: ")
+  (let ((result (scriptum-execute "scriptum.rollback" (list :version version))))
+    (message "Scriptum: active version is now %s" (or (plist-get result :activeVersion) version))
+    result))
+
+(defun scriptum-status ()
+  "Show the endpoint, organization, token source and connection state."
+  (interactive)
+  (let ((result (scriptum-execute "scriptum.status")))
+    (message "Scriptum: %s" (scriptum--json result))
+    result))
+
+(defun scriptum-compile ()
+  "Compile the draft on the endpoint now."
+  (interactive)
+  (scriptum-execute "scriptum.compile"))
+
+(defun scriptum-code-action-publish ()
+  "Run the server's `source.scriptum.publish' code action."
+  (interactive)
+  (eglot-code-actions (point-min) (point-max) "source.scriptum.publish" t))
+
+(defun scriptum-code-action-test ()
+  "Run the server's `source.scriptum.test' code action."
+  (interactive)
+  (eglot-code-actions (point-min) (point-max) "source.scriptum.test" t))
+
+(provide 'scriptum-mode)
+;;; scriptum-mode.el ends here

@@ -1,0 +1,2 @@
+" Scriptum workflow scripts
+autocmd BufRead,BufNewFile *.scriptum setfiletype scriptum

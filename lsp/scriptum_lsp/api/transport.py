@@ -1,0 +1,126 @@
+"""httpx client factory: a real gateway URL, or the embedded emulator in process (`"local"`).
+
+The API client code is identical in both cases; only the transport differs. The bearer token is
+registered as a secret so that `errors.redact` removes it from every message, and the request log
+never prints headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scriptum_lsp import __version__
+from scriptum_lsp.api.errors import redact, register_secret
+from scriptum_lsp.core.endpoints import (
+    LOCAL,
+    PRODUCTION_URL,
+    STAGING_URL,
+    Endpoint,
+    EndpointError,
+    is_loopback_host,
+    parse_endpoint,
+)
+
+__all__ = [
+    "LOCAL",
+    "PRODUCTION_URL",
+    "STAGING_URL",
+    "Endpoint",
+    "EndpointError",
+    "build_http_client",
+    "is_loopback_host",
+    "parse_endpoint",
+]
+
+log = logging.getLogger("scriptum_lsp.api")
+
+LOCAL_BASE_URL = "http://scriptum.local"
+USER_AGENT = f"scriptum-lsp/{__version__}"
+
+
+def default_local_data_dir(environ: dict[str, str] | None = None) -> Path:
+    """Per-user data folder of the embedded emulator (`$XDG_DATA_HOME/scriptum-lsp/emulator`)."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "scriptum-lsp" / "emulator"
+
+
+def auth_headers(token: str | None, organization: str | None) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if organization:
+        headers["x-organization-name"] = organization
+    return headers
+
+
+async def _log_request(request: httpx.Request) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("-> %s %s", request.method, redact(str(request.url)))
+
+
+async def _log_response(response: httpx.Response) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        req = response.request
+        log.debug("<- %s %s %s", response.status_code, req.method, redact(str(req.url)))
+
+
+def build_http_client(
+    endpoint: str | Endpoint,
+    *,
+    token: str | None = None,
+    organization: str | None = None,
+    timeout: float = 30.0,
+    local_data: str | None = None,
+    local_app: Any = None,
+) -> httpx.AsyncClient:
+    """Build the AsyncClient for `endpoint`.
+
+    `local` mounts `scriptum_lsp.emulator.create_app(data=local_data or the per-user data dir)`
+    through `httpx.ASGITransport` (no socket). `local_app` injects an already built ASGI app.
+    """
+    ep = endpoint if isinstance(endpoint, Endpoint) else parse_endpoint(endpoint)
+    register_secret(token)
+    headers = auth_headers(token, organization)
+    hooks: dict[str, list[Any]] = {"request": [_log_request], "response": [_log_response]}
+    if ep.is_local:
+        app = local_app if local_app is not None else create_local_app(local_data)
+        if not token:  # the embedded emulator accepts any bearer token when it has none configured
+            headers["Authorization"] = "Bearer local"
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=LOCAL_BASE_URL,
+            headers=headers,
+            timeout=timeout,
+            event_hooks=hooks,
+        )
+    return httpx.AsyncClient(
+        base_url=ep.url,
+        headers=headers,
+        timeout=timeout,
+        event_hooks=hooks,
+        follow_redirects=False,
+    )
+
+
+_LOCAL_APPS: dict[str, Any] = {}
+
+
+def create_local_app(data: str | None = None) -> Any:
+    """The embedded emulator ASGI app for a data folder (one per folder per process)."""
+    if data is None:
+        folder = default_local_data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        data = str(folder)
+    app = _LOCAL_APPS.get(data)
+    if app is None:
+        from scriptum_lsp.emulator import create_app  # the only import of the emulator outside it
+
+        app = create_app(data=data)
+        _LOCAL_APPS[data] = app
+    return app

@@ -1,0 +1,240 @@
+"""`create_language_server()`: the pygls server, its engine and every feature, wired in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from scriptum_lsp import __version__
+from scriptum_lsp.api.errors import redact
+from scriptum_lsp.engine.engine import Engine
+from scriptum_lsp.server import convert
+
+log = logging.getLogger(__name__)
+
+STATUS_METHOD = "scriptum/status"
+
+# feature modules, each exposing register(ls); one failing module is logged and skipped
+FEATURES = (
+    "scriptum_lsp.server.lifecycle",
+    "scriptum_lsp.server.sync",
+    "scriptum_lsp.server.diagnostics",
+    "scriptum_lsp.server.code_actions",
+    "scriptum_lsp.server.symbols",
+    "scriptum_lsp.server.folding",
+    "scriptum_lsp.server.semantic_tokens",
+    "scriptum_lsp.server.hover",
+    "scriptum_lsp.server.completion",
+    "scriptum_lsp.server.navigation",
+    "scriptum_lsp.server.formatting",
+    "scriptum_lsp.server.commands",
+    "scriptum_lsp.server.codelens",
+)
+
+
+class ScriptumProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a document change pygls' own workspace cannot apply (out-of-range
+    positions, exotic line breaks) never prevents our handler from running: the engine keeps its own
+    copy of every document."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        try:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        except Exception:  # pygls' copy is best effort
+            log.debug("pygls could not apply a change to %s", params.text_document.uri)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+
+class ScriptumLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("scriptum-lsp", __version__, protocol_cls=ScriptumProtocol)
+        self.engine = Engine(_Host(self))
+        self.initialization_options: Any = None
+        self._published: dict[str, list[types.Diagnostic]] = {}
+        self._pulled: set[str] = set()
+        self.pending_tasks: set[asyncio.Task[Any]] = set()
+
+    # -- facade for features and commands ----------------------------------------------------------
+    def set_run_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        self.engine.set_run_diagnostics(uri, diagnostics)
+
+    def send_status(self, state: str, message: str) -> None:
+        s = self.engine.settings
+        payload = {
+            "state": state,
+            "endpoint": s.endpoint,
+            "organization": s.organization,
+            "message": redact(message, [s.token]),
+        }
+        with contextlib.suppress(Exception):
+            self.protocol.notify(STATUS_METHOD, payload)
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
+        self.pending_tasks.add(task)
+        task.add_done_callback(self.pending_tasks.discard)
+        return task
+
+    # -- diagnostics -------------------------------------------------------------------------------
+    def current_diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        doc = self.engine.docs.get(uri)
+        if doc is None:
+            return []
+        items = convert.diagnostics(self.engine.diagnostics(uri), doc.text, self.engine.position_encoding)
+        return items + [d for d in self.engine.run_diagnostics(uri) if isinstance(d, types.Diagnostic)]
+
+    def publish(self, uri: str) -> None:
+        """Push the document's diagnostics if they changed (and the client does not pull them)."""
+        doc = self.engine.docs.get(uri)
+        items = self.current_diagnostics(uri)
+        previous = self._published.get(uri)
+        if doc is None:
+            self._pulled.discard(uri)
+            if previous:  # closed: clear what we showed
+                self._push(uri, [], None)
+            self._published.pop(uri, None)
+            return
+        if uri in self._pulled:
+            if previous != items:
+                self._published[uri] = items
+                self._refresh_pull()
+            return
+        if previous == items:
+            return
+        self._published[uri] = items
+        self._push(uri, items, doc.version)
+
+    def mark_pulled(self, uri: str) -> None:
+        """The client pulls this document: stop pushing (and clear anything pushed before)."""
+        if uri in self._pulled:
+            return
+        self._pulled.add(uri)
+        if self._published.get(uri):
+            doc = self.engine.docs.get(uri)
+            self._push(uri, [], doc.version if doc else None)
+        self._published[uri] = []
+
+    def _push(self, uri: str, items: list[types.Diagnostic], version: int | None) -> None:
+        with contextlib.suppress(Exception):
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
+            )
+
+    def _refresh_pull(self) -> None:
+        caps = self.client_capabilities
+        ws = caps.workspace if caps else None
+        if ws and ws.diagnostics and ws.diagnostics.refresh_support:
+            with contextlib.suppress(Exception):
+                self.workspace_diagnostic_refresh(None)
+
+
+class _Host:
+    """The engine's view of the server."""
+
+    def __init__(self, ls: ScriptumLanguageServer) -> None:
+        self.ls = ls
+
+    def publish(self, uri: str) -> None:
+        self.ls.publish(uri)
+
+    def show(self, level: str, message: str, actions: Sequence[tuple[str, str, list[Any]]] = ()) -> None:
+        kind = {
+            "error": types.MessageType.Error,
+            "warning": types.MessageType.Warning,
+            "info": types.MessageType.Info,
+        }.get(level, types.MessageType.Log)
+        message = redact(message, [self.ls.engine.settings.token])
+        log.log(logging.WARNING if level in ("error", "warning") else logging.INFO, message)
+        caps = self.ls.client_capabilities if self._initialized() else None
+        supports_request = bool(caps and caps.window and caps.window.show_message is not None)
+        if actions and supports_request:
+            self.ls.spawn(self._ask(kind, message, actions))
+            return
+        with contextlib.suppress(Exception):
+            self.ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    async def _ask(
+        self, kind: types.MessageType, message: str, actions: Sequence[tuple[str, str, list[Any]]]
+    ) -> None:
+        try:
+            choice = await self.ls.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=kind,
+                    message=message,
+                    actions=[types.MessageActionItem(title=t) for t, _, _ in actions],
+                )
+            )
+        except Exception:
+            return
+        if choice is None:
+            return
+        for title, command, args in actions:
+            if title == choice.title:
+                await run_action(self.ls, command, args)
+
+    def status(self, state: str, message: str) -> None:
+        self.ls.send_status(state, message)
+
+    def log(self, level: str, message: str) -> None:
+        message = redact(message, [self.ls.engine.settings.token])
+        log.log(logging.WARNING if level in ("error", "warning") else logging.DEBUG, message)
+        kind = {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(
+            level, types.MessageType.Log
+        )
+        if self._initialized():
+            with contextlib.suppress(Exception):
+                self.ls.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def _initialized(self) -> bool:
+        try:
+            return self.ls.client_capabilities is not None
+        except Exception:
+            return False
+
+
+async def run_action(ls: ScriptumLanguageServer, command: str, args: list[Any]) -> None:
+    """Run one of the actions offered with a message (conflict: overwrite / open the remote draft)."""
+    uri = args[0]["uri"] if args and isinstance(args[0], dict) else None
+    if not isinstance(uri, str):
+        return
+    try:
+        if command == "scriptum.overwriteDraft":
+            await ls.engine.overwrite_remote(uri)
+            ls.window_show_message(
+                types.ShowMessageParams(types.MessageType.Info, "Remote draft overwritten with this buffer.")
+            )
+        elif command == "scriptum.openRemoteDraft":
+            from scriptum_lsp.server.remote_draft import show_remote_draft
+
+            await show_remote_draft(ls, uri)
+    except Exception as exc:
+        ls.window_show_message(
+            types.ShowMessageParams(types.MessageType.Error, redact(f"{command} failed: {exc}"))
+        )
+
+
+def create_language_server() -> ScriptumLanguageServer:
+    ls = ScriptumLanguageServer()
+    for name in FEATURES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            log.warning("feature %s unavailable: %s", name, exc)
+            continue
+        try:
+            module.register(ls)
+        except Exception:
+            log.exception("feature %s failed to register", name)
+    return ls

@@ -1,0 +1,86 @@
+"""Tool descriptions and schemas: ListTools from the endpoint (cached per connection), else the catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scriptum_lsp.server.app import ScriptumLanguageServer
+
+log = logging.getLogger(__name__)
+_CACHE: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+LIST_TOOLS_TIMEOUT = 3.0
+
+
+def _schema(value: object) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
+def catalog_tools() -> dict[str, dict[str, Any]]:
+    from scriptum_lsp.language.catalog import TOOLS
+
+    return {
+        name: {
+            "name": name,
+            "description": spec.description,
+            "inputSchema": spec.input_schema,
+            "outputSchema": spec.output_schema,
+            "kind": spec.kind,
+        }
+        for name, spec in TOOLS.items()
+    }
+
+
+def cached_tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
+    """What is known right now, without waiting: remote tools if fetched, merged over the catalog."""
+    remote = _CACHE.get(ls.engine.settings.connection_key(), {})
+    return {**catalog_tools(), **remote}
+
+
+async def tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
+    key = ls.engine.settings.connection_key()
+    if key not in _CACHE:
+        remote: dict[str, dict[str, Any]] = {}
+        try:
+            async with asyncio.timeout(LIST_TOOLS_TIMEOUT):
+                page = await ls.engine.client().list_tools(page_size=500)
+            for t in page.get("tools") or []:
+                if isinstance(t, dict) and isinstance(t.get("name"), str):
+                    remote[t["name"]] = {
+                        **t,
+                        "inputSchema": _schema(t.get("inputSchema")),
+                        "outputSchema": _schema(t.get("outputSchema")),
+                    }
+        except Exception as exc:  # offline: the catalog is enough
+            log.info("ListTools unavailable: %s", type(exc).__name__)
+            return catalog_tools()
+        _CACHE[key] = remote
+    return cached_tools(ls)
+
+
+def describe_schema(schema: dict[str, Any]) -> list[str]:
+    """Markdown lines: one per input field with type, required flag and description."""
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    required = set(schema.get("required") or [])
+    out = []
+    for name, prop in (props or {}).items():
+        prop = prop if isinstance(prop, dict) else {}
+        typ = prop.get("type", "any")
+        if isinstance(typ, list):
+            typ = " | ".join(str(t) for t in typ)
+        req = " (required)" if name in required else ""
+        desc = f" — {prop['description']}" if prop.get("description") else ""
+        enum = f" one of {', '.join(map(str, prop['enum']))}" if isinstance(prop.get("enum"), list) else ""
+        out.append(f"- `{name}`: {typ}{req}{enum}{desc}")
+    return out

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# End-to-end test of the VS Code extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3) driven by
+# Playwright with Debian's Chromium, against the Scriptum emulator on loopback HTTP.
+#   tests/e2e/vscode/run.sh          (installs code-server + playwright-core into .editors/ on first use)
+# Screenshots and logs: test-artifacts/vscode/. Exits non-zero on failure; kills every process it started.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+EDITORS=${EDITORS_DIR:-$ROOT/.editors}
+ART=$ROOT/test-artifacts/vscode
+EXT=$ROOT/vscode-extension
+PY=${PYTHON:-$ROOT/.venv/bin/python}
+TOKEN=e2e-token-$RANDOM$RANDOM
+ORG=e2e-org
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+step() { printf '[vscode-e2e %ss] %s\n' "$SECONDS" "$1"; }
+
+step "editors (cached in $EDITORS)"
+EDITORS_DIR=$EDITORS "$HERE/install-editors.sh"
+CS=$EDITORS/cs4100/node_modules/.bin/code-server
+
+step "package the extension"
+[ -d "$EXT/node_modules" ] || (cd "$EXT" && npm ci --no-audit --no-fund >/dev/null)
+(cd "$EXT" && PYTHON=$PY npm run --silent package >"$EDITORS/vsce-package.log" 2>&1) || { tail -30 "$EDITORS/vsce-package.log"; exit 1; }
+VSIX=$EXT/scriptum.vsix
+
+RUN=$EDITORS/vscode-e2e-run
+rm -rf "$RUN" "$ART"
+mkdir -p "$RUN"/{data/User,ext,home,tmp,xdg,emu} "$ART"
+cp -r "$HERE/workspace" "$RUN/ws"
+REPORT=$RUN/report.jsonl
+: >"$REPORT"
+
+PIDS=()
+cleanup() {
+  local rc=$?
+  for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 40); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  cp "$REPORT" "$ART/report.jsonl" 2>/dev/null || true
+  cp "$RUN/code-server.log" "$RUN/emulator.log" "$ART/" 2>/dev/null || true
+  find "$RUN/data/logs" -name '*Scriptum*.log' -exec cp {} "$ART/" \; 2>/dev/null || true
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+step "start the emulator"
+EPORT=$(free_port)
+setsid "$PY" -m scriptum_lsp emulator --host 127.0.0.1 --port "$EPORT" --data "$RUN/emu" --token "$TOKEN" \
+  >"$RUN/emulator.log" 2>&1 &
+PIDS+=($!)
+EMU=http://127.0.0.1:$EPORT
+for _ in $(seq 1 100); do curl -sf "$EMU/v1/scriptum/health" >/dev/null && break; sleep 0.2; done
+curl -sf "$EMU/v1/scriptum/health" >/dev/null || { echo "emulator did not start"; cat "$RUN/emulator.log"; exit 1; }
+
+# code-server, VS Code and Chromium write into HOME, TMPDIR and the XDG folders: keep them in this run
+export HOME=$RUN/home TMPDIR=$RUN/tmp XDG_CONFIG_HOME=$RUN/xdg/config XDG_DATA_HOME=$RUN/xdg/data XDG_CACHE_HOME=$RUN/xdg/cache
+cat >"$RUN/data/User/settings.json" <<JSON
+{
+  "scriptum.endpoint": "$EMU",
+  "scriptum.organization": "$ORG",
+  "scriptum.server.pythonPath": "$PY",
+  "scriptum.createMissingScripts": true,
+  "scriptum.diagnostics.debounceMs": 150,
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "chat.commandCenter.enabled": false,
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "extensions.ignoreRecommendations": true,
+  "git.enabled": false,
+  "window.restoreWindows": "none",
+  "editor.minimap.enabled": false,
+  "files.autoSave": "off"
+}
+JSON
+
+step "install $(basename "$VSIX") into code-server"
+"$CS" --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" --install-extension "$VSIX" >"$RUN/install.log" 2>&1 \
+  || { cat "$RUN/install.log"; exit 1; }
+
+step "start code-server"
+CPORT=$(free_port)
+SCRIPTUM_VSCODE_TEST_REPORT=$REPORT setsid "$CS" --auth none --bind-addr "127.0.0.1:$CPORT" --disable-telemetry \
+  --disable-update-check --disable-workspace-trust --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" \
+  "$RUN/ws" >"$RUN/code-server.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$CPORT/healthz" >/dev/null && break; sleep 0.25; done
+
+step "drive VS Code with Playwright"
+cp "$HERE/e2e.mjs" "$EDITORS/harness/scriptum-e2e.mjs"
+rc=0
+(cd "$EDITORS/harness" && CS_URL="http://127.0.0.1:$CPORT/?folder=$RUN/ws" REPORT_FILE="$REPORT" ART_DIR="$ART" \
+  EMU_URL="$EMU" EMU_TOKEN="$TOKEN" EMU_ORG="$ORG" WS_DIR="$RUN/ws" timeout 300 node scriptum-e2e.mjs) || rc=$?
+step "done (exit $rc); artifacts in $ART"
+exit $rc

@@ -1,0 +1,620 @@
+"""Every diagnostic the checker and parser emit, as readable snapshots (exact range, severity, hint).
+
+One `check(source, expected)` call per case; the expected text is `line:col-end_line:end_col severity
+message (hint)` per diagnostic, 1-based, end-exclusive, sorted by position.
+"""
+
+from __future__ import annotations
+
+from tests.language.helpers import check
+
+
+def test_unknown_name_did_you_mean() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          query : text
+        let q = quer
+        """,
+        r"""
+        4:9-4:13 error unknown name 'quer' (did you mean 'query'?)
+        """,
+    )
+
+
+def test_unknown_name_lookup_order_loop_first() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          items : list<text>
+          item2 : text
+        each item in items
+          let x = itme
+        """,
+        r"""
+        6:11-6:15 error unknown name 'itme' (did you mean 'item'?)
+        """,
+    )
+
+
+def test_unknown_field_tool_input() -> None:
+    check(
+        r"""
+        script "T"
+        import tools
+          http_request from native
+        do "Fetch" with http_request
+          ur = "https://example.com"
+        """,
+        r"""
+        5:3-5:5 error unknown field 'ur' on http_request input (did you mean 'url'?)
+        """,
+    )
+
+
+def test_inline_call_unknown_field() -> None:
+    check(
+        r"""
+        script my_pipeline {
+          import tools {
+            http_request from native
+          }
+          do fetch_data with http_request(ur: input.source)
+        }
+        """,
+        r"""
+        1:8-1:19 info script name should be a quoted string (write script "my_pipeline")
+        5:35-5:37 error unknown field 'ur' on http_request input (did you mean 'url'?)
+        """,
+    )
+
+
+def test_missing_required_input() -> None:
+    check(
+        r"""
+        script "T"
+        import tools
+          web_search from native
+        do "Search" with web_search
+          max_results = 5
+        """,
+        r"""
+        4:18-4:28 error missing required input 'query' for web_search
+        """,
+    )
+
+
+def test_wrong_literal_type() -> None:
+    check(
+        r"""
+        script "T"
+        import tools
+          web_search from native
+        do "Search" with web_search
+          query = "cats"
+          max_results = "five"
+        """,
+        r"""
+        6:17-6:23 error 'max_results' of web_search expects integer, got text
+        """,
+    )
+
+
+def test_enum_value_of_tool_input() -> None:
+    check(
+        r"""
+        script "T"
+        do "Ask" with llm
+          prompt = "hi"
+          response_format = "jsn"
+        """,
+        r"""
+        4:21-4:26 error 'response_format' of llm must be one of "text", "json" (did you mean 'json'?)
+        """,
+    )
+
+
+def test_tool_not_imported() -> None:
+    check(
+        r"""
+        script "T"
+        import tools
+          echo from native
+        do "A" with ecko
+          message = 1
+        do "B" with http_request
+          url = "x"
+        do "C" with made_up
+          x = 1
+        """,
+        r"""
+        4:13-4:17 error tool 'ecko' is not imported (did you mean 'echo'?)
+        6:13-6:25 error tool 'http_request' is not imported (add 'http_request from native' to the import tools block)
+        8:13-8:20 error tool 'made_up' is not imported (import it in the 'import tools' block)
+        """,
+    )
+
+
+def test_model_capability_needs_no_import() -> None:
+    check(
+        r"""
+        script "T"
+        do "Embed" with embed
+          text = "hello"
+        -> v
+        """,
+        r"""
+
+        """,
+    )
+
+
+def test_duplicate_binding() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          name : text
+        let a = 1
+        let a = 2
+        let name = 3
+        """,
+        r"""
+        5:5-5:6 error 'a' is already declared as a binding (bindings are immutable; pick a new name)
+        6:5-6:9 error 'name' is already declared as an input (bindings are immutable; pick a new name)
+        """,
+    )
+
+
+def test_decide_branches_may_rebind() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          n : integer
+        decide "D" with rules
+          when n > 1 -> "A"
+          otherwise -> "B"
+          "A":
+            let r = 1
+          "B":
+            let r = 2
+        let s = r
+        """,
+        r"""
+
+        """,
+    )
+
+
+def test_block_order() -> None:
+    check(
+        r"""
+        script "T"
+        env
+          KEY = "x"
+        import tools
+          echo from native
+        input
+          a : text
+        do "E" with echo
+          message = a
+        output
+          b : text
+        """,
+        r"""
+        4:1-4:7 warning 'import tools' is out of order and is skipped by the platform (move it before 'env')
+        6:1-6:6 warning 'input' is out of order and is skipped by the platform (move it before 'env')
+        10:1-10:7 warning 'output' after the first step is skipped by the platform (move it above the steps)
+        """,
+    )
+
+
+def test_annotations() -> None:
+    check(
+        r"""
+        -- @accepts_extensions pdf
+        -- @accepts_content_type
+        script "T"
+        -- @accepts_extension pdf
+        """,
+        r"""
+        1:4-1:23 warning unknown annotation '@accepts_extensions' (did you mean 'accepts_extension'?)
+        2:1-2:25 warning '@accepts_content_type' has no values
+        4:1-4:26 warning annotation '@accepts_extension' is ignored after 'script' (move it above the 'script' line)
+        """,
+    )
+
+
+def test_enum_rules() -> None:
+    check(
+        r"""
+        script "T"
+        enum Mixed = A | 2
+        enum Dup = A | A
+        enum Base : text = 1 | 2
+        enum Wide : integer = 1 | 2.5
+        enum Odd : strin = X
+        enum Mixed = B
+        """,
+        r"""
+        2:18-2:19 error enum 'Mixed' mixes text and numeric variants
+        3:16-3:17 error duplicate variant 'A' in enum 'Dup'
+        4:13-4:17 error enum 'Base' is declared text but has numeric variants
+        5:13-5:20 error enum 'Wide' is declared integer but has non-integer variants (declare it ': number')
+        6:12-6:17 error enum base must be integer, number or text, not 'strin'
+        7:6-7:11 error duplicate enum 'Mixed'
+        """,
+    )
+
+
+def test_types_and_constraints() -> None:
+    check(
+        r"""
+        script "T"
+        enum Tier = Free | Pro
+        input
+          a : strng
+          b : text range(1, 2)
+          c : integer length(1, 2)
+          d : list<text> unique(1)
+          e : integer range(5, 1)
+          f : text lenght(1, 2)
+          g : map
+          h : integer = "ten"
+          i : Tier = Gold
+          j : text = input_default
+          k : list<text, text>
+        """,
+        r"""
+        4:7-4:12 error unknown type 'strng' (did you mean 'string'?)
+        5:12-5:23 error 'range' applies to number or integer fields, not text
+        6:15-6:27 error 'length' applies to text fields, not integer
+        7:18-7:27 error 'unique' takes 0 arguments, got 1 (write unique without parentheses)
+        8:15-8:26 error 'range' minimum is greater than its maximum
+        9:12-9:18 error unknown constraint 'lenght' (did you mean 'length'?)
+        10:7-10:10 error 'map' needs key and value types (write map<text, any>)
+        11:17-11:22 error default of 'h' should be integer, got text
+        12:14-12:18 error 'Gold' is not a variant of enum 'Tier'
+        13:14-13:27 error the default of 'j' must be a literal
+        14:7-14:23 error 'list' takes 1 type parameter
+        """,
+    )
+
+
+def test_emit_vs_output() -> None:
+    check(
+        r"""
+        script "T"
+        output
+          status : text
+          count : integer
+        emit "Done"
+          status = "ok"
+          cuont = 3
+        emit "Again"
+          status = 1
+          count = 2
+        """,
+        r"""
+        5:1-5:5 warning 'emit' does not set output field 'count'
+        7:3-7:8 error 'cuont' is not a field of the output block (did you mean 'count'?)
+        9:12-9:13 error output field 'status' is text, got integer
+        """,
+    )
+
+
+def test_yield_without_stream() -> None:
+    check(
+        r"""
+        script "T"
+        yield "Progress"
+          pct = 1
+        """,
+        r"""
+        2:1-2:6 warning 'yield' without a 'stream' block (declare the yielded fields in a stream block)
+        """,
+    )
+
+
+def test_check_and_goto() -> None:
+    check(
+        r"""
+        script "T"
+        ### Start ###
+        check "Gate" 1 > 0
+          on pass: goto "Strat"
+          on fail: goto "Nowhere"
+        check "Empty"
+        """,
+        r"""
+        4:17-4:24 error unknown goto target 'Strat' (did you mean 'Start'?)
+        5:17-5:26 error unknown goto target 'Nowhere'
+        6:1-6:6 error 'check' needs a condition or an 'ask llm' question (write check "Label" <condition>)
+        """,
+    )
+
+
+def test_decide_structure() -> None:
+    check(
+        r"""
+        script "T"
+        decide "D" with rules
+          when true -> "Yes"
+          otherwise -> "Noo"
+          "Yes":
+            let a = 1
+          "No":
+            let a = 2
+          "Extra":
+            let a = 3
+        decide "L" with llm
+          "Only":
+            let b = 1
+        """,
+        r"""
+        4:16-4:21 error no branch named 'Noo' (did you mean 'No'?)
+        7:3-7:7 warning branch 'No' is never chosen (did you mean 'Noo'?)
+        9:3-9:10 warning branch 'Extra' is never chosen
+        11:1-11:7 error 'decide ... with llm' needs at least two branches
+        """,
+    )
+
+
+def test_interpolation() -> None:
+    check(
+        r'''
+        script "T"
+        input
+          name : text
+        let a = "Hello {nme}"
+        let b = "Count {count(name)}"
+        let c = "Open { brace"
+        let d = """raw {anything: here}"""
+        ''',
+        r"""
+        4:17-4:20 error unknown name 'nme' (did you mean 'name'?)
+        5:16-5:29 error only a name or a dotted path can be interpolated (compute the value with 'let' first, or write \{ for a literal brace)
+        6:15-6:16 error unclosed '{' in string (write \{ for a literal brace)
+        """,
+    )
+
+
+def test_syntax_errors_recover() -> None:
+    check(
+        r"""
+        script "T"
+        let a = (1 +
+        let b = 2 +
+        do "X" with
+        frobnicate "y"
+        let c = "unterminated
+        let d = 3 $ 4
+        let ok = 5
+        """,
+        r"""
+        2:12-2:13 error expected an expression, found end of line
+        3:11-3:12 error expected an expression, found end of line
+        4:8-4:12 error expected a tool name, found end of line
+        5:1-5:11 error unknown step 'frobnicate'
+        6:9-6:22 error unterminated string (close it with ")
+        7:11-7:12 error unexpected character '$'
+        """,
+    )
+
+
+def test_unknown_function_and_arity() -> None:
+    check(
+        r"""
+        script "T"
+        let a = cnt([1, 2])
+        let b = count(1, 2)
+        let c = "x".trimm()
+        let e = upper("a", "b")
+        let d = count
+        """,
+        r"""
+        2:9-2:12 error unknown function 'cnt'
+        3:9-3:14 error 'count' takes 1 argument, got 2
+        4:13-4:18 error unknown method 'trimm' (did you mean 'trim'?)
+        5:9-5:14 error 'upper' takes 1 argument, got 2
+        6:9-6:14 error unknown name 'count' ('count' is a function; call it as count(...))
+        """,
+    )
+
+
+def test_ask_agent_plan_fields() -> None:
+    check(
+        r"""
+        script "T"
+        ask "Q"
+          promt = "?"
+          type = "txt"
+          timeout = "soon"
+        agent "A" with gpt
+          task = "t"
+        plan "P" with llm
+          tasks = "t"
+        """,
+        r"""
+        3:3-3:8 error unknown field 'promt' on ask (did you mean 'prompt'?)
+        4:10-4:15 error ask type must be "text", "number" or "boolean" (did you mean 'text'?)
+        5:13-5:19 error invalid duration 'soon' (write a duration like "30s", "5m" or "2h")
+        6:1-6:6 error missing required field 'tools' on agent
+        6:16-6:19 error 'agent' runs with llm, not 'gpt' (write agent "..." with llm)
+        9:3-9:8 error unknown field 'tasks' on plan (did you mean 'task'?)
+        """,
+    )
+
+
+def test_wait_and_repeat() -> None:
+    check(
+        r"""
+        script "T"
+        wait "5 minutes"
+        repeat
+          let x = 1
+        """,
+        r"""
+        2:6-2:17 error invalid duration '5 minutes' (write a duration like "30s", "5m" or "2h")
+        3:1-3:7 error 'repeat' needs 'until <condition>' or 'max <n>' (add an 'until' line after the body)
+        """,
+    )
+
+
+def test_send_channel() -> None:
+    check(
+        r"""
+        script "T"
+        send "Ping" via "slak"
+          text = "hi"
+        """,
+        r"""
+        2:17-2:23 warning unknown channel 'slak' (did you mean 'slack'?)
+        """,
+    )
+
+
+def test_env_usage() -> None:
+    check(
+        r"""
+        script "T"
+        env
+          API_KEY from "API_KEY"
+        let a = env(API_KEI)
+        let b = env("OTHER", "x")
+        """,
+        r"""
+        4:13-4:20 warning env key 'API_KEI' is not declared in the env block (did you mean 'API_KEY'?)
+        5:13-5:20 warning env key 'OTHER' is not declared in the env block (declare it in an env block)
+        """,
+    )
+
+
+def test_field_access() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          n : integer
+        import tools
+          echo from native
+        do "Echo" with echo
+          message = "x"
+        -> out
+        let a = out.mesage
+        let b = out?.mesage
+        let c = n.value
+        let d = input.m
+        """,
+        r"""
+        9:13-9:19 error unknown field 'mesage' on echo output (did you mean 'message'?)
+        11:11-11:16 warning an integer value has no field 'value'
+        12:15-12:16 error unknown field 'm' on input (did you mean 'n'?)
+        """,
+    )
+
+
+def test_misplaced_steps() -> None:
+    check(
+        r"""
+        script "T"
+        -> orphan
+        on pass: continue
+        "Branch":
+          let z = 1
+        on error: retry
+        dooo "x" with echo
+        """,
+        r"""
+        2:1-2:3 error '->' must follow a step that produces a value
+        3:1-3:3 error 'on pass' must follow a 'check' step
+        4:1-4:9 error branch header outside a 'decide' step
+        6:1-6:3 error 'on error' must be indented under a 'do' step
+        7:1-7:5 error unknown step 'dooo' (did you mean 'do'?)
+        """,
+    )
+
+
+def test_brace_dialect_infos() -> None:
+    check(
+        r"""
+        script "B" {
+          input { pdf: file }
+          each x from [1, 2] {
+            let y = x
+          }
+          decide on pdf {
+            when true {
+              let z = 1
+            }
+          }
+        """,
+        r"""
+        1:12-1:13 error missing '}' to close this block
+        2:16-2:20 warning 'file' is not a documented type; it is treated as 'binary' (write binary)
+        3:10-3:14 info 'each' iterates with 'in' (write 'in' instead of 'from')
+        6:3-6:9 info 'decide on' is the product-page form (write decide "Label" with rules)
+        """,
+    )
+
+
+def test_duplicates_in_blocks() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          a : text
+          a : integer
+        import tools
+          echo from native
+          echo from native
+          llm from native
+          foo from somewhere
+          bar from native
+        env
+          K = "1"
+          K = "2"
+        input
+          b : text
+        """,
+        r"""
+        4:3-4:4 error duplicate field 'a' in 'input'
+        7:3-7:7 warning tool 'echo' is imported twice
+        8:3-8:6 info 'llm' is a model capability and needs no import
+        9:3-9:6 warning unknown tool source 'somewhere' (use native or mcp("server"))
+        10:3-10:6 warning unknown native tool 'bar'
+        13:3-13:4 error duplicate env key 'K'
+        14:1-14:6 error duplicate 'input' block
+        """,
+    )
+
+
+def test_missing_script() -> None:
+    check(
+        r"""
+        let a = 1
+        """,
+        r"""
+        1:1-1:10 error missing 'script "Name"' header (start the file with script "Name")
+        """,
+    )
+
+
+def test_step_inputs() -> None:
+    check(
+        r"""
+        script "T"
+        do "E" with echo
+          message = 1
+          message = 2
+        let o = { a: 1, a: 2 }
+        """,
+        r"""
+        2:13-2:17 error tool 'echo' is not imported (add 'echo from native' to the import tools block)
+        4:3-4:10 error duplicate field 'message'
+        5:17-5:18 warning duplicate key 'a'
+        """,
+    )
