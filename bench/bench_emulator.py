@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -42,7 +41,12 @@ def generate_script(lines: int) -> str:
     body: list[str] = []
     i = 0
     while len(head) + len(body) + 4 < lines:
-        body += [f'do "Step {i}" with echo', f'  message = "hello {{name}} {i}"', f"-> r{i}", f"let n{i} = {i} + 1"]
+        body += [
+            f'do "Step {i}" with echo',
+            f'  message = "hello {{name}} {i}"',
+            f"-> r{i}",
+            f"let n{i} = {i} + 1",
+        ]
         i += 1
     tail = ["", "emit", f"  total = n{i - 1}"]
     return "\n".join(head + body + tail) + "\n"
@@ -58,7 +62,9 @@ async def compile_round_trips(client: httpx.AsyncClient, lines: int, rounds: int
     name = f"bench-{lines}-{uuid.uuid4().hex[:6]}"
     source = generate_script(lines)
     assert (await client.post("/v1/scriptum/scripts", json={"name": name})).status_code == 200
-    assert (await client.post(f"/v1/scriptum/scripts/{name}/draft", json={"dslContent": source})).status_code == 200
+    assert (
+        await client.post(f"/v1/scriptum/scripts/{name}/draft", json={"dslContent": source})
+    ).status_code == 200
     first = (await client.post(f"/v1/scriptum/scripts/{name}/draft/compile", json={})).json()
     if not first["success"]:
         raise SystemExit(f"generated {lines}-line script does not compile: {first['error']}")
@@ -71,7 +77,9 @@ async def compile_round_trips(client: httpx.AsyncClient, lines: int, rounds: int
     return percentile(times, 50), percentile(times, 95), len(source.splitlines())
 
 
-async def throughput(client_factory: type[httpx.AsyncClient], kwargs: dict[str, object], clients: int, seconds: float) -> tuple[float, int]:
+async def throughput(
+    client_factory: type[httpx.AsyncClient], kwargs: dict[str, object], clients: int, seconds: float
+) -> tuple[float, int]:
     org_client = client_factory(**kwargs)  # type: ignore[arg-type]
     names = [f"rps-{i}-{uuid.uuid4().hex[:6]}" for i in range(clients)]
     for n in names:
@@ -89,7 +97,9 @@ async def throughput(client_factory: type[httpx.AsyncClient], kwargs: dict[str, 
                 if op == 0:
                     r = await c.get(f"/v1/scriptum/scripts/{names[i]}")
                 elif op == 1:
-                    r = await c.post(f"/v1/scriptum/scripts/{names[i]}/draft", json={"dslContent": f'script "r{k}"\n'})
+                    r = await c.post(
+                        f"/v1/scriptum/scripts/{names[i]}/draft", json={"dslContent": f'script "r{k}"\n'}
+                    )
                 elif op == 2:
                     r = await c.get(f"/v1/scriptum/scripts/{names[i]}/draft")
                 else:
@@ -115,13 +125,19 @@ async def main_async(args: argparse.Namespace, url: str, token: str) -> None:
     async with httpx.AsyncClient(**kwargs) as client:  # type: ignore[arg-type]
         for lines in (200, 2000):
             p50, p95, actual = await compile_round_trips(client, lines, args.rounds)
-            print(f"compile round-trip, {actual}-line script: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({args.rounds} rounds)")
+            print(
+                f"compile round-trip, {actual}-line script: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({args.rounds} rounds)"
+            )
     rps, errors = await throughput(httpx.AsyncClient, kwargs, args.clients, args.seconds)
-    print(f"throughput, {args.clients} concurrent clients: {rps:.0f} requests/s over {args.seconds:g}s ({errors} errors)")
+    print(
+        f"throughput, {args.clients} concurrent clients: {rps:.0f} requests/s over {args.seconds:g}s ({errors} errors)"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", help="an emulator that is already running (default: start one)")
     parser.add_argument("--token", default="bench-token")
     parser.add_argument("--rounds", type=int, default=30)

@@ -24,6 +24,7 @@
 (require 'cl-lib)
 (require 'json)
 (require 'subr-x)
+(require 'eglot)
 
 (defgroup scriptum nil
   "Scriptum workflow scripts."
@@ -35,7 +36,8 @@
   :type '(repeat string))
 
 (defcustom scriptum-settings nil
-  "The `scriptum' settings section as a plist, for example (:endpoint \"local\" :organization \"acme\").
+  "The `scriptum' settings section as a plist.
+For example (:endpoint \"local\" :organization \"acme\").
 Sent as initializationOptions and answered to workspace/configuration.  A
 `.dir-locals.el' value of `eglot-workspace-configuration' with a :scriptum
 section takes precedence for workspace/configuration."
@@ -100,32 +102,35 @@ section takes precedence for workspace/configuration."
 
 ;;;; eglot
 
-(declare-function eglot-current-server "eglot")
-(declare-function eglot--current-server-or-lose "eglot")
-(declare-function eglot-code-actions "eglot")
-(declare-function jsonrpc-request "jsonrpc")
-(defvar eglot-server-programs)
-(defvar eglot--{})
+(declare-function eglot--path-to-uri "eglot")
+(declare-function eglot-path-to-uri "eglot")
+(declare-function eglot--uri-to-path "eglot")
+(declare-function eglot--signal-textDocument/didChange "eglot")
+
+(defvar scriptum--status nil "Last `scriptum/status' notification (plist).")
+(defvar scriptum--threads nil "Alist threadId -> last result plist, newest first.")
+(defvar scriptum-last-results nil "Alist command name -> last result, for scripts and tests.")
 
 (defun scriptum--settings-object ()
   "The settings as a JSON-serialisable object (never nil)."
   (or scriptum-settings (make-hash-table)))
 
 (defun scriptum-eglot-contact (&optional _interactive)
-  "The eglot contact for scriptum-lsp: our server class, the command and its initializationOptions."
+  "The eglot contact for scriptum-lsp.
+Our server class, the command and its initializationOptions."
   `(scriptum-eglot-server ,@scriptum-lsp-command
                           :initializationOptions ,(lambda (_server) (scriptum--settings-object))))
 
-(with-eval-after-load 'eglot
-  (defclass scriptum-eglot-server (eglot-lsp-server) ()
-    :documentation "eglot connection to scriptum-lsp.")
+(defclass scriptum-eglot-server (eglot-lsp-server) ()
+  :documentation "eglot connection to scriptum-lsp.")
 
-  (add-to-list 'eglot-server-programs '(scriptum-mode . scriptum-eglot-contact))
+(add-to-list 'eglot-server-programs '(scriptum-mode . scriptum-eglot-contact))
 
-  (cl-defmethod eglot-handle-request
-    ((server scriptum-eglot-server) (_method (eql workspace/configuration)) &key items)
-    "Answer the `scriptum' section from `scriptum-settings' unless dir-locals provide one."
-    (let ((answers (cl-call-next-method)))
+(cl-defmethod eglot-handle-request
+  ((_server scriptum-eglot-server) (_method (eql workspace/configuration)) &key items)
+  "Answer ITEMS' `scriptum' section from `scriptum-settings'.
+A `.dir-locals.el' value of `eglot-workspace-configuration' wins."
+  (let ((answers (cl-call-next-method)))
       (apply #'vector
              (cl-loop for item across items
                       for answer across answers
@@ -133,28 +138,22 @@ section takes precedence for workspace/configuration."
                                   (scriptum--settings-object)
                                 answer)))))
 
-  (cl-defmethod eglot-handle-notification
-    ((_server scriptum-eglot-server) (_method (eql scriptum/threadFinished)) &rest params)
-    (scriptum--show-thread params))
+(cl-defmethod eglot-handle-notification
+  ((_server scriptum-eglot-server) (_method (eql scriptum/threadFinished)) &rest params)
+  "Show the finished thread (PARAMS) in *scriptum threads*."
+  (scriptum--show-thread params))
 
-  (cl-defmethod eglot-handle-notification
-    ((_server scriptum-eglot-server) (_method (eql scriptum/status)) &rest params)
-    (let ((previous scriptum--status))
-      (setq scriptum--status params)
-      (when (and (member (plist-get params :state) '("error" "offline" "unauthenticated"))
-                 (stringp (plist-get params :message))
-                 (not (equal (plist-get previous :message) (plist-get params :message))))
-        (message "Scriptum: %s" (plist-get params :message)))
-      (force-mode-line-update t))))
+(cl-defmethod eglot-handle-notification
+  ((_server scriptum-eglot-server) (_method (eql scriptum/status)) &rest params)
+  "Remember the connection state (PARAMS) for `scriptum-mode-line'.
+The server itself reports each failure once with window/showMessage."
+  (setq scriptum--status params)
+  (force-mode-line-update t))
 
-;;;; State and results
-
-(defvar scriptum--status nil "Last `scriptum/status' notification (plist).")
-(defvar scriptum--threads nil "Alist threadId -> last result plist, newest first.")
-(defvar scriptum-last-results nil "Alist command name -> last result, for scripts and tests.")
+;;;; Results
 
 (defun scriptum-mode-line ()
-  "A short status for the mode line: `scriptum: ready (local)'."
+  "A short status for the mode line: `scriptum: ok (local)'."
   (if scriptum--status
       (format "scriptum: %s (%s)" (plist-get scriptum--status :state)
               (or (plist-get scriptum--status :endpoint) "?"))
@@ -196,11 +195,13 @@ section takes precedence for workspace/configuration."
 ;;;; Commands
 
 (defun scriptum--uri ()
+  "The document URI of this buffer's file."
   (let ((path (expand-file-name (or (buffer-file-name) (user-error "Buffer has no file")))))
     (if (fboundp 'eglot-path-to-uri) (eglot-path-to-uri path) (eglot--path-to-uri path))))
 
 (defun scriptum-execute (command &optional args)
-  "Run the server COMMAND (a string) for this buffer; ARGS (a plist) is merged into (:uri URI)."
+  "Run the server COMMAND (a string) for this buffer.
+ARGS (a plist) is merged into (:uri URI)."
   (when (fboundp 'eglot--signal-textDocument/didChange)
     (eglot--signal-textDocument/didChange)) ; the server must see the text we act on
   (let* ((server (eglot--current-server-or-lose))
@@ -219,7 +220,9 @@ section takes precedence for workspace/configuration."
     result))
 
 (defun scriptum--read-input (arg)
-  "ARG: JSON text, a path to a JSON file, or empty (then FILE.input.json next to the script, or {})."
+  "The test input for ARG, parsed.
+ARG is JSON text, a path to a JSON file, or empty (then FILE.input.json
+next to the script, or {})."
   (let* ((arg (string-trim (or arg "")))
          (sibling (and (buffer-file-name) (concat (file-name-sans-extension (buffer-file-name)) ".input.json")))
          (text (cond ((string-match-p "\\`[[{]" arg) arg)
@@ -231,15 +234,19 @@ section takes precedence for workspace/configuration."
     (json-parse-string text :object-type 'plist :null-object :null :false-object :json-false)))
 
 (defun scriptum-test (input)
-  "Test-run the draft with INPUT (JSON text or a JSON file); show the thread result."
+  "Test-run the draft with INPUT (JSON text or a JSON file).
+The thread result goes to *scriptum threads*."
   (interactive (list (read-string "Scriptum test input (JSON or file, empty for {}): ")))
   (let* ((value (scriptum--read-input input))
-         (result (scriptum-execute "scriptum.test" (list :input (or value (make-hash-table))))))
+         ;; :open false: the result goes to *scriptum threads*, not to a window/showDocument file
+         (result (scriptum-execute "scriptum.test"
+                                   (list :input (or value (make-hash-table)) :open :json-false))))
     (scriptum--show-thread result)
     (message "Scriptum: thread %s %s" (plist-get result :threadId) (plist-get result :status))
     result))
 
 (defun scriptum--format-version (v)
+  "A menu line for version V."
   (format "v%s  %s%s" (plist-get v :version) (or (plist-get v :status) "")
           (if (eq (plist-get v :active) t) "  (active)" "")))
 
@@ -259,6 +266,7 @@ section takes precedence for workspace/configuration."
         ("restore" (scriptum-execute "scriptum.restoreVersion" (list :version version)))))))
 
 (defun scriptum--open-version (version)
+  "Show VERSION's source read-only."
   (let* ((result (scriptum-execute "scriptum.openVersion" (list :version version)))
          (text (or (plist-get result :text) (plist-get result :code) (plist-get result :content))))
     (cond ((stringp text)

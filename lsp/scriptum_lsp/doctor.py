@@ -100,7 +100,9 @@ async def _timed(coro: Any) -> tuple[Any, int]:
     return result, int((time.perf_counter() - start) * 1000)
 
 
-async def run_checks(settings: Any, timeout: float, local_data: str | None = None) -> tuple[Check, Check | None]:
+async def run_checks(
+    settings: Any, request_timeout: float, local_data: str | None = None
+) -> tuple[Check, Check | None]:
     """HealthCheck (no auth), then ListScripts (needs token and organization) unless there is no token
     for a remote endpoint."""
     from scriptum_lsp.api import ApiError, ScriptumClient
@@ -110,12 +112,12 @@ async def run_checks(settings: Any, timeout: float, local_data: str | None = Non
         settings.endpoint,
         token=None if settings.is_local else settings.token,
         organization=settings.organization,
-        timeout=timeout,
+        timeout=request_timeout,
         local_data=local_data or None,
     )
     async with client:
         try:
-            body, ms = await _timed(client.health(request_timeout=timeout))
+            body, ms = await _timed(client.health(request_timeout=request_timeout))
         except ApiError as exc:
             return Check(False, f"{type(exc).__name__}: {exc}"), None
         status = str(body.get("status") or "answered")
@@ -146,9 +148,7 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str]) -> Report
     raw = merged_settings(load_settings_arg(args.settings), args.endpoint, args.organization)
     cli_config, cli_path = load_dodil_cli_config(environ)
     settings, warnings = resolve_settings(raw, environ, cli_config, cli_config_path=cli_path)
-    health, auth = asyncio.run(
-        run_checks(settings, args.timeout, environ.get("SCRIPTUM_LSP_LOCAL_DATA"))
-    )
+    health, auth = asyncio.run(run_checks(settings, args.timeout, environ.get("SCRIPTUM_LSP_LOCAL_DATA")))
     return Report(
         version=__version__,
         python=platform.python_version(),
@@ -204,9 +204,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"scriptum-lsp doctor: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        text = json.dumps(report.to_json(), indent=2)
-    else:
-        text = format_report(report)
+    text = json.dumps(report.to_json(), indent=2) if args.json else format_report(report)
     print(redact(text))
     return 0 if report.ok else 1

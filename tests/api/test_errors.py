@@ -35,7 +35,13 @@ def body(code: int, message: str = "boom") -> bytes:
         # the code in the body wins over a generic status
         (400, body(5), {}, E.NotFound, "NOT_FOUND"),
         (400, json.dumps({"code": "NOT_FOUND", "message": "m"}).encode(), {}, E.NotFound, "NOT_FOUND"),
-        (400, json.dumps({"error": {"code": 6, "message": "m"}}).encode(), {}, E.AlreadyExists, "ALREADY_EXISTS"),
+        (
+            400,
+            json.dumps({"error": {"code": 6, "message": "m"}}).encode(),
+            {},
+            E.AlreadyExists,
+            "ALREADY_EXISTS",
+        ),
     ],
 )
 def test_error_from_response(
@@ -77,3 +83,18 @@ def test_redaction_of_registered_secret_and_bearer() -> None:
 def test_kinds_group_failure_classes() -> None:
     assert E.Unauthenticated.kind == E.PermissionDenied.kind == "auth"
     assert E.Unavailable.kind != E.Timeout.kind
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{'token': 'abcdef123', 'organization': 'o'}", "{'token': '***', 'organization': 'o'}"),
+        ('{"token": "abcdef123"}', '{"token": "***"}'),
+        ("token=abcdef123 next", "token=*** next"),
+        ("Authorization: Bearer abc.def-123", "Authorization: Bearer ***"),
+        ("invalid bearer token", "invalid bearer token"),
+        ('"tokenSource": "setting"', '"tokenSource": "setting"'),
+    ],
+)
+def test_redacts_token_fields(text: str, expected: str) -> None:
+    assert E.redact(text) == expected

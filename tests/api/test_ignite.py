@@ -17,7 +17,9 @@ async def test_draft_rpcs_request_shape() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.url.path.endswith("/publish"):
-            return httpx.Response(200, json={"app": {"name": "my-app", "activeVersion": 4}, "publishedVersion": 4})
+            return httpx.Response(
+                200, json={"app": {"name": "my-app", "activeVersion": 4}, "publishedVersion": 4}
+            )
         return httpx.Response(200, json={"draft": {"status": "VERSION_STATUS_DRAFT"}})
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="https://api.example")

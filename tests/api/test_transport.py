@@ -49,7 +49,7 @@ async def test_headers_and_paths_on_the_wire() -> None:
         headers={"Authorization": "Bearer tkn", "x-organization-name": "acme"},
     )
     client = ScriptumClient(http)
-    await client.save_draft("my script/x", "script \"a\"\n")
+    await client.save_draft("my script/x", 'script "a"\n')
     await client.get_code("s", 3)
     await client.list_threads(script_name_filter="s", page_size=5)
     await client.aclose()
@@ -89,9 +89,13 @@ async def test_timeout_and_connection_errors_are_typed() -> None:
 
     from scriptum_lsp.api import Timeout, Unavailable
 
-    async with ScriptumClient(httpx.AsyncClient(transport=httpx.MockTransport(slow), base_url="https://x")) as c:
+    async with ScriptumClient(
+        httpx.AsyncClient(transport=httpx.MockTransport(slow), base_url="https://x")
+    ) as c:
         with pytest.raises(Timeout):
             await c.health()
-    async with ScriptumClient(httpx.AsyncClient(transport=httpx.MockTransport(refused), base_url="https://x")) as c:
+    async with ScriptumClient(
+        httpx.AsyncClient(transport=httpx.MockTransport(refused), base_url="https://x")
+    ) as c:
         with pytest.raises(Unavailable):
             await c.health()

@@ -150,11 +150,11 @@ async def lsp_session(emulator: Emulator, org: str, tmp_path: Path) -> AsyncIter
         _fix_code_action_union(lc)
         session = Session(client=lc, root=root, org=org, emulator=emulator)
 
-        @lc.feature("scriptum/threadFinished")
+        @lc.feature("scriptum/threadFinished")  # type: ignore[untyped-decorator]
         def _finished(params: Any) -> None:
             session.finished.append(plain(params))
 
-        @lc.feature(types.WORKSPACE_APPLY_EDIT)
+        @lc.feature(types.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
         def _apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
             session.edits.append(params)
             for change in params.edit.document_changes or []:

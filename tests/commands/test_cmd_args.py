@@ -103,8 +103,8 @@ def test_invalid_input(tmp_path: Path, arg: Any, file_text: str | None, message:
     with pytest.raises(CommandError) as info:
         load_test_input(arg, tmp_path / "a.scriptum")
     assert info.value.kind == "invalid-input"
-    assert len(info.value.data["problems"]) == 1
-    assert message in info.value.data["problems"][0]
+    assert len((info.value.data or {})["problems"]) == 1
+    assert message in (info.value.data or {})["problems"][0]
 
 
 def test_input_mismatch_lists_every_problem() -> None:

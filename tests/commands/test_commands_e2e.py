@@ -22,7 +22,15 @@ pytestmark = pytest.mark.e2e
 
 
 def kind(exc: Any) -> str:
-    return str((exc.data or {}).get("kind"))
+    return str(data(exc).get("kind"))
+
+
+def data(exc: Any) -> dict[str, Any]:
+    return dict(exc.data or {})
+
+
+async def request(session: Session, method: str, params: dict[str, Any]) -> Any:
+    return await session.client.protocol.send_request_async(method, params)  # type: ignore[no-untyped-call]
 
 
 def path_of(uri: str) -> Path:
@@ -70,7 +78,7 @@ async def test_publish_refuses_compile_errors(lsp_session: Any) -> None:
     err = await session.fails("scriptum.publish", {"uri": uri})
     assert kind(err) == "compile-errors"
     assert "compile errors" in err.message
-    assert err.data["diagnostics"]
+    assert data(err)["diagnostics"]
     status, body = remote(session, "/scripts/broken/versions")
     assert status == 404 or body.get("versions", []) == []
 
@@ -133,13 +141,9 @@ async def test_open_version_file_and_virtual(lsp_session: Any) -> None:
     vuri = vscode.open("greeter.scriptum", GREETER)
     result = await vscode.run("scriptum.openVersion", {"uri": vuri, "version": 1})
     assert result["uri"] == "scriptum-version:/greeter/v1.scriptum"
-    text = await vscode.client.protocol.send_request_async(
-        "scriptum/versionContent", {"script": "greeter", "version": 1}
-    )
+    text = await request(vscode, "scriptum/versionContent", {"script": "greeter", "version": 1})
     assert text == GREETER
-    by_uri = await vscode.client.protocol.send_request_async(
-        "scriptum/versionContent", {"uri": result["uri"]}
-    )
+    by_uri = await request(vscode, "scriptum/versionContent", {"uri": result["uri"]})
     assert by_uri == GREETER
 
 
@@ -181,7 +185,7 @@ async def test_run_test_completes_and_reports(lsp_session: Any) -> None:
     shown_thread = await session.run("scriptum.showThread", thread_id)
     assert shown_thread["result"]["output"] == {"greeting": "hello ann"}
     assert {s["name"] for s in shown_thread["steps"]} >= {"Say hello"}
-    text = await session.client.protocol.send_request_async("scriptum/threadContent", {"threadId": thread_id})
+    text = await request(session, "scriptum/threadContent", {"threadId": thread_id})
     assert json.loads(text)["output"] == {"greeting": "hello ann"}
 
 
@@ -203,7 +207,7 @@ async def test_invalid_and_mismatched_input_sends_nothing(lsp_session: Any) -> N
     assert "invalid JSON at line 1" in err.message
     err = await session.fails("scriptum.test", {"uri": uri, "input": {"nme": "x", "count": "many"}})
     assert kind(err) == "input-mismatch"
-    problems = err.data["problems"]
+    problems = data(err)["problems"]
     assert len(problems) == 3, problems
     assert any(p.startswith("name:") and "missing" in p for p in problems)
     assert any(p.startswith("count:") for p in problems)
@@ -235,8 +239,11 @@ async def test_cloud_tool_thread_does_not_complete(lsp_session: Any) -> None:
     session: Session = await lsp_session(NEOVIM)
     uri = session.open("cloud.scriptum", CLOUD)
     result = await session.run("scriptum.test", {"uri": uri})
-    assert result["status"] in ("FAILED", "PAUSED")
-    assert result["error"]
+    assert result["status"] in ("FAILED", "PAUSED")  # an error pause, or a failure
+    assert "llm" in result["error"]
+    (diag,) = run_diagnostics(session, uri)
+    assert diag.range.start.line == CLOUD.splitlines().index('do "Think" with llm')
+    assert "Think" in diag.message
 
 
 async def wait_for_running(session: Session) -> str:
@@ -291,6 +298,10 @@ async def test_remote_draft_changed(lsp_session: Any) -> None:
     _, body = remote(session, "/scripts/greeter/versions")
     assert body.get("versions", []) == []
     assert remote(session, "/scripts/greeter/draft")[1]["dslContent"] == theirs  # untouched
+    doc = types.TextDocumentIdentifier(uri=uri)
+    lenses = await session.client.text_document_code_lens_async(types.CodeLensParams(text_document=doc))
+    commands = [lens.command.command for lens in lenses or [] if lens.command]
+    assert "scriptum.openRemoteDraft" in commands and "scriptum.overwriteDraft" in commands
     opened = await session.run("scriptum.openRemoteDraft", uri)
     assert path_of(opened["uri"]).read_text() == theirs
     await session.run("scriptum.overwriteDraft", uri)
@@ -366,7 +377,7 @@ async def test_vscode_versioned_restore_and_virtual_run_result(lsp_session: Any)
     result = await session.run("scriptum.test", {"uri": uri, "input": {"name": "vs"}})
     shown = session.client.shown_documents[-1].uri
     assert shown == f"scriptum-run:/{result['threadId']}.json"
-    text = await session.client.protocol.send_request_async("scriptum/threadContent", {"uri": shown})
+    text = await request(session, "scriptum/threadContent", {"uri": shown})
     rendered = json.loads(text)
     assert rendered["output"] == {"greeting": "hello vs"}
     assert [s["name"] for s in rendered["steps"]][:2] == ["Say hello", "Small count"]
@@ -386,3 +397,17 @@ async def test_emacs_without_show_document(lsp_session: Any) -> None:
     assert result["status"] == "COMPLETED"
     assert session.client.shown_documents == []
     assert session.finished[-1]["threadId"] == result["threadId"]
+
+
+async def test_unreachable_endpoint_and_unopened_document(lsp_session: Any) -> None:
+    from tests.support.emulator import free_port
+
+    session: Session = await lsp_session(NEOVIM, options={"endpoint": f"http://127.0.0.1:{free_port()}"})
+    uri = session.open("greeter.scriptum", GREETER)
+    err = await session.fails("scriptum.publish", uri)
+    assert kind(err) in ("unavailable", "timeout"), err.message
+    assert "Publish failed" in err.message
+    status = await session.run("scriptum.status")
+    assert status["authenticated"] is False
+    err = await session.fails("scriptum.test", (session.root / "other.scriptum").as_uri())
+    assert kind(err) == "not-open"

@@ -4,17 +4,18 @@ failing step -> script line, cancellation, result rendering."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from scriptum_lsp.api.errors import NotFound
+from scriptum_lsp.api.errors import AlreadyExists, NotFound
 from scriptum_lsp.api.scriptum import ScriptumClient
 from scriptum_lsp.engine import runs
 from tests.commands.scripts import GREETER, GREETER_CHECK_LINE
-from tests.support.emulator import Emulator
+from tests.support.emulator import Emulator, running_emulator
 
 FAST = runs.FollowPolicy(poll_initial=0.02, poll_max=0.2)
 
@@ -27,7 +28,8 @@ class NoWatchClient(ScriptumClient):
 
 
 async def start_test(api: ScriptumClient, name: str, source: str, inputs: dict[str, Any]) -> str:
-    await api.create_script(name)
+    with contextlib.suppress(AlreadyExists):
+        await api.create_script(name)
     await api.save_draft(name, source)
     compiled = await api.compile_draft(name)
     assert compiled["success"], compiled["diagnostics"]
@@ -150,3 +152,25 @@ def test_thread_from_event(event: dict[str, Any], last: dict[str, Any] | None, e
 )
 def test_decode_output(result: dict[str, Any], expected: Any) -> None:
     assert runs.decode_output(result) == expected
+
+
+@pytest.fixture(scope="module")
+def faulty_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """An emulator whose WatchThread answers 503 and whose CancelThread is unimplemented."""
+    faults = ["--fault", "WatchThread=error=503", "--fault", "CancelThread=error=UNIMPLEMENTED"]
+    with running_emulator(tmp_path_factory.mktemp("faulty-emulator"), extra_args=faults) as emu:
+        yield emu
+
+
+async def test_watch_503_and_cancel_unimplemented(faulty_emulator: Emulator, org: str) -> None:
+    api = ScriptumClient.connect(faulty_emulator.url, token=faulty_emulator.token, organization=org)
+    try:
+        thread_id = await start_test(api, "greeter", GREETER, {"name": "cy"})
+        thread = await runs.follow_thread(api, thread_id, policy=FAST)  # polls after the 503
+        assert runs.normalize_status(thread["status"]) == "COMPLETED"
+
+        thread_id = await start_test(api, "greeter", GREETER, {"name": "cy", "pause": "2s"})
+        thread = await runs.cancel_and_settle(api, thread_id, FAST)
+        assert runs.normalize_status(thread["status"]) in ("PENDING", "RUNNING")  # reported as it is
+    finally:
+        await api.aclose()

@@ -14,7 +14,7 @@ SRC = (
     'script "Demo"\n'
     "input\n"
     "\tname : text\n"
-    '  do fetch with http_request(ur: input.source)\n'
+    "  do fetch with http_request(ur: input.source)\n"
     '  let s = "héllo 😀 {nme}" + 42.5\n'
     "  let 名前 = 中文 -> x\n"
 )
@@ -70,18 +70,30 @@ def test_reanchors_on_nearest_equal_source_line() -> None:
 
 
 def test_drops_when_source_line_is_gone() -> None:
-    diag = {"line": 4, "col": 3, "message": "m", "severity": "error", "sourceLine": "  something else entirely"}
+    diag = {
+        "line": 4,
+        "col": 3,
+        "message": "m",
+        "severity": "error",
+        "sourceLine": "  something else entirely",
+    }
     check(diag, None)
 
 
 def test_source_line_with_crlf_and_trailing_space_matches() -> None:
     text = "a\r\nfoo bar  \r\nc"
-    check({"line": 2, "col": 5, "message": "m", "severity": "error", "sourceLine": "foo bar\r\n"}, "2:5-2:8 error m", text)
+    check(
+        {"line": 2, "col": 5, "message": "m", "severity": "error", "sourceLine": "foo bar\r\n"},
+        "2:5-2:8 error m",
+        text,
+    )
 
 
 def test_nearest_of_several_equal_lines() -> None:
     text = "x\ny\nx\nz\nz\nx"
-    check({"line": 4, "col": 1, "message": "m", "severity": "error", "sourceLine": "x"}, "3:1-3:2 error m", text)
+    check(
+        {"line": 4, "col": 1, "message": "m", "severity": "error", "sourceLine": "x"}, "3:1-3:2 error m", text
+    )
 
 
 @pytest.mark.parametrize(

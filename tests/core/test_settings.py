@@ -111,7 +111,9 @@ def test_token_never_in_describe() -> None:
      (None, "notes.txt", "notes")],
 )  # fmt: skip
 def test_script_names(rel: str | None, name: str, expected: str) -> None:
-    mapping, warnings = parse_script_map('[scripts]\n"flows/invoice.scriptum" = "invoice-parser"\n"x.scriptum" = 3\n')
+    mapping, warnings = parse_script_map(
+        '[scripts]\n"flows/invoice.scriptum" = "invoice-parser"\n"x.scriptum" = 3\n'
+    )
     assert len(warnings) == 1
     assert script_name_for(rel, name, mapping) == expected
 

@@ -39,8 +39,8 @@
   (cl-remove-if-not (lambda (d) (eq (flymake-diagnostic-type d) 'eglot-error)) (flymake-diagnostics)))
 
 (defun e2e-position (pos)
-  "POS as a 0-based (line . column) pair."
-  (save-excursion (goto-char pos) (list (1- (line-number-at-pos)) (current-column))))
+  "POS as 0-based (line character): characters from the line start, not display columns."
+  (save-excursion (goto-char pos) (list (1- (line-number-at-pos)) (- (point) (line-beginning-position)))))
 
 (setq scriptum-lsp-command (append (json-read-from-string (getenv "SCRIPTUM_E2E_CMD")) nil))
 (setq scriptum-settings
@@ -97,6 +97,46 @@
         (e2e-wait "the threads buffer" (lambda () (get-buffer "*scriptum threads*")))
         (e2e-put 'thread_buffer (with-current-buffer "*scriptum threads*" (buffer-string)))
         (e2e-step "test")
+        ;; a second version, then `scriptum-versions': pick v1 and "rollback" in the two prompts
+        (goto-char (point-max))
+        (insert "-- second version\n")
+        (save-buffer)
+        (e2e-put 'publish2 (scriptum-publish))
+        (let ((prompts nil))
+          (cl-letf (((symbol-function 'completing-read)
+                     (lambda (prompt collection &rest _)
+                       (let ((labels (mapcar (lambda (c) (if (consp c) (car c) c)) collection)))
+                         (push (list (cons 'prompt prompt) (cons 'items (vconcat labels))) prompts)
+                         (if (string-prefix-p "Version:" prompt)
+                             (cl-find-if (lambda (l) (string-prefix-p "v1 " l)) labels)
+                           "rollback")))))
+            (scriptum-versions))
+          (e2e-put 'version_prompts (vconcat (reverse prompts))))
+        (e2e-put 'rollback (alist-get "scriptum.rollback" scriptum-last-results nil nil #'equal))
+        (e2e-step "versions")
+        ;; v1 again: "open" (a read-only buffer), then "restore" (workspace/applyEdit into this buffer)
+        (let ((script-buffer (current-buffer)))
+          (dolist (action '("open" "restore"))
+            (cl-letf (((symbol-function 'completing-read)
+                       (lambda (prompt collection &rest _)
+                         (if (string-prefix-p "Version:" prompt)
+                             (cl-find-if (lambda (l) (string-prefix-p "v1 " l))
+                                         (mapcar (lambda (c) (if (consp c) (car c) c)) collection))
+                           action)))
+                      ;; eglot asks before applying a server's workspace/applyEdit: answer "y"
+                      ((symbol-function 'y-or-n-p)
+                       (lambda (prompt) (e2e-put 'confirm_prompt prompt) t)))
+              (with-current-buffer script-buffer (scriptum-versions))))
+          (let ((opened (cl-find-if (lambda (b) (string-suffix-p "v1.scriptum" (or (buffer-file-name b) "")))
+                                    (buffer-list))))
+            (unless opened (error "Version 1 was not opened"))
+            (e2e-put 'opened_version
+                      (with-current-buffer opened
+                        (list (cons 'text (buffer-string)) (cons 'read_only (if buffer-read-only t :json-false))))))
+          (with-current-buffer script-buffer
+            (e2e-wait "the restore edit" (lambda () (not (string-suffix-p "-- second version\n" (buffer-string)))))
+            (e2e-put 'restored_text (buffer-string))))
+        (e2e-step "open_restore")
         (e2e-put 'status (scriptum-status))
         (e2e-put 'mode_line (scriptum-mode-line))
         (e2e-step "status")

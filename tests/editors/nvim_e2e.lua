@@ -185,6 +185,19 @@ local function run()
   }
   step('test')
 
+  -- 4b. :ScriptumTest FILE, and :ScriptumTest without input (the server reads <name>.input.json)
+  result.more_tests = {}
+  for _, arg in ipairs({ 'input-file.json', '' }) do
+    scriptum.state.last['scriptum.test'] = nil
+    vim.cmd('ScriptumTest ' .. arg)
+    wait('scriptum.test ' .. arg, function()
+      return scriptum.state.last['scriptum.test'] ~= nil
+    end)
+    table.insert(result.more_tests, last('scriptum.test'))
+  end
+  result.thread_buffer_all = vim.api.nvim_buf_get_lines(scriptum.state.results_buf, 0, -1, false)
+  step('test_inputs')
+
   -- 5. a second version
   vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { '-- second version' })
   vim.cmd('silent write')
@@ -231,7 +244,56 @@ local function run()
   result.rollback = last('scriptum.rollback')
   step('rollback')
 
-  -- 8. status
+  -- 8. :ScriptumVersions -> v1 -> "Open read-only" (the server's window/showDocument on 0.8+, the plugin on 0.7)
+  local function pick(version, command)
+    local n = 0
+    return function(items)
+      n = n + 1
+      for _, item in ipairs(items) do
+        if (n == 1 and tonumber(item.version) == version) or (n == 2 and item.command == command) then
+          return item
+        end
+      end
+      error('menu entry not found')
+    end
+  end
+  local v1 = tonumber(result.publish.version)
+  chooser = pick(v1, 'scriptum.openVersion')
+  vim.cmd('ScriptumVersions')
+  local opened
+  wait('the read-only version buffer', function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_get_name(b):match('v' .. v1 .. '%.scriptum$') and vim.fn.bufwinid(b) ~= -1 then
+        opened = b
+        return true
+      end
+    end
+    return false
+  end)
+  result.opened_version = {
+    name = vim.api.nvim_buf_get_name(opened),
+    lines = vim.api.nvim_buf_get_lines(opened, 0, -1, false),
+    perm = vim.fn.getfperm(vim.api.nvim_buf_get_name(opened)),
+  }
+  if vim.fn.bufwinid(bufnr) ~= -1 then
+    vim.api.nvim_set_current_win(vim.fn.bufwinid(bufnr))
+  else -- window/showDocument reused the script's window
+    vim.api.nvim_set_current_buf(bufnr)
+  end
+  step('open_version')
+
+  -- 9. :ScriptumVersions -> v1 -> "Restore into this buffer" (workspace/applyEdit)
+  chooser = pick(v1, 'scriptum.restoreVersion')
+  vim.cmd('ScriptumVersions')
+  wait('scriptum.restoreVersion', function()
+    return scriptum.state.last['scriptum.restoreVersion'] ~= nil
+  end)
+  result.restore = last('scriptum.restoreVersion')
+  result.restored_lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  result.commentstring = vim.bo[bufnr].commentstring
+  step('restore')
+
+  -- 10. status
   vim.cmd('ScriptumStatus')
   wait('scriptum.status', function()
     return scriptum.state.last['scriptum.status'] ~= nil

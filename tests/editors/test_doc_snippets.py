@@ -5,6 +5,7 @@ diagnostic at its exact range, and run with the documented endpoint and organiza
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.editors.support import (
     HERE,
     doc_snippets,
     emacs_with_eglot,
+    emacs_with_package,
     find_nvims,
     isolated_env,
     localize_snippet,
@@ -25,6 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 NVIMS = find_nvims()
 EMACS = emacs_with_eglot()
+LSP_MODE = emacs_with_package("lsp-mode")
 
 # snippet -> the Neovim builds it is documented for
 NVIM_CASES = [
@@ -33,16 +36,24 @@ NVIM_CASES = [
     ("nvim-0.7", "debian"),
     ("nvim-0.7", "0.11"),
     ("nvim-0.11", "0.11"),
+    ("nvim-plugin-0.11", "0.11"),
 ]
 
 
 def test_every_tested_snippet_is_covered() -> None:
     names = set(doc_snippets())
-    covered = {name for name, _ in NVIM_CASES} | {"emacs-eglot", "emacs-eglot-bare", "helix-languages"}
+    covered = {name for name, _ in NVIM_CASES} | {
+        "emacs-eglot",
+        "emacs-eglot-bare",
+        "emacs-lsp-mode",
+        "helix-languages",
+    }
     assert names == covered
 
 
-def prepare(tmp_path: Path, snippet: str, emulator: Emulator, org: str, probe: Path, ext: str) -> dict:
+def prepare(
+    tmp_path: Path, snippet: str, emulator: Emulator, org: str, probe: Path, ext: str
+) -> dict[str, Any]:
     work = tmp_path / "work"
     work.mkdir()
     (work / ".git").mkdir()
@@ -63,8 +74,10 @@ def prepare(tmp_path: Path, snippet: str, emulator: Emulator, org: str, probe: P
     return {"work": work, "init": init, "result": result, "env": env}
 
 
-def check(result: dict, emulator: Emulator, org: str, line_key: str, col_key: str) -> None:
-    line, col, _, _ = typo_range()
+def check(
+    result: dict[str, Any], emulator: Emulator, org: str, line_key: str, col_key: str, unit: str
+) -> None:
+    line, col, _, _ = typo_range(unit)
     typo = [d for d in result["diagnostics"] if "nmae" in (d.get("message") or d.get("text", ""))]
     assert typo and (typo[0][line_key], typo[0][col_key]) == (line, col), result
     assert result["status"]["endpoint"] == emulator.url
@@ -88,10 +101,12 @@ def test_neovim_snippet(snippet: str, which: str, tmp_path: Path, emulator: Emul
     assert run.returncode == 0 and run.result.get("ok") is True, run.explain()
     assert run.result["filetype"] == "scriptum"
     assert run.result["clients"] == ["scriptum"]
-    check(run.result, emulator, org, "lnum", "col")
+    check(run.result, emulator, org, "lnum", "col", "utf-8")  # vim.diagnostic columns are bytes
 
 
-@pytest.mark.skipif(EMACS is None, reason="emacs with eglot not installed (apt-get install emacs-nox elpa-eglot)")
+@pytest.mark.skipif(
+    EMACS is None, reason="emacs with eglot not installed (apt-get install emacs-nox elpa-eglot)"
+)
 @pytest.mark.parametrize("snippet", ["emacs-eglot", "emacs-eglot-bare"])
 def test_emacs_snippet(snippet: str, tmp_path: Path, emulator: Emulator, org: str) -> None:
     assert EMACS is not None
@@ -105,4 +120,21 @@ def test_emacs_snippet(snippet: str, tmp_path: Path, emulator: Emulator, org: st
     )
     assert run.returncode == 0 and run.result.get("ok") is True, run.explain()
     assert run.result["major_mode"] == "scriptum-mode"
-    check(run.result, emulator, org, "line", "col")
+    check(run.result, emulator, org, "line", "col", "codepoints")  # Emacs columns are characters
+
+
+@pytest.mark.skipif(LSP_MODE is None, reason="lsp-mode not installed (apt-get install elpa-lsp-mode)")
+def test_emacs_lsp_mode_snippet(tmp_path: Path, emulator: Emulator, org: str) -> None:
+    assert LSP_MODE is not None
+    probe = HERE / "snippet_probe_lsp_mode.el"
+    p = prepare(tmp_path, "emacs-lsp-mode", emulator, org, probe, "el")
+    run = run_editor(
+        [LSP_MODE, "--batch", "-l", str(p["init"]), "-l", str(probe), "greeter.scriptum"],
+        p["env"],
+        p["work"],
+        p["result"],
+        timeout=180,
+    )
+    assert run.returncode == 0 and run.result.get("ok") is True, run.explain()
+    assert run.result["major_mode"] == "scriptum-mode"
+    check(run.result, emulator, org, "line", "col", "utf-16")  # lsp-mode keeps the LSP (UTF-16) character

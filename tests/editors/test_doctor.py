@@ -71,8 +71,12 @@ def test_json_with_environment_and_cli_config(tmp_path: Path, emulator: Emulator
 
 def test_settings_file_as_the_editor_sends_it(tmp_path: Path, emulator: Emulator, org: str) -> None:
     settings = tmp_path / "settings.json"
-    settings.write_text(json.dumps({"scriptum": {"endpoint": emulator.url, "organization": org}}), encoding="utf-8")
-    proc = doctor(tmp_path, "--settings", f"@{settings}", "--json", DODIL_TOKEN=emulator.token, DODIL_ORG="ignored")
+    settings.write_text(
+        json.dumps({"scriptum": {"endpoint": emulator.url, "organization": org}}), encoding="utf-8"
+    )
+    proc = doctor(
+        tmp_path, "--settings", f"@{settings}", "--json", DODIL_TOKEN=emulator.token, DODIL_ORG="ignored"
+    )
     report = json.loads(proc.stdout)
     assert proc.returncode == 0, report
     assert report["settings"]["organization"] == org
@@ -89,3 +93,12 @@ def test_bad_endpoint_setting_is_reported(tmp_path: Path, emulator: Emulator) ->
     proc = doctor(tmp_path, "--settings", json.dumps({"endpoint": "http://example.com"}), "--timeout", "5")
     assert "warning        scriptum.endpoint" in proc.stdout
     assert "local (the emulator inside the server process)" in proc.stdout
+
+
+def test_defaults_to_the_embedded_emulator(tmp_path: Path) -> None:
+    proc = doctor(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "endpoint       local (the emulator inside the server process)  (from default)" in proc.stdout
+    assert "token          none found" in proc.stdout
+    assert "health         ok: SERVING" in proc.stdout
+    assert "credentials    ok" in proc.stdout

@@ -18,6 +18,7 @@ from pygls.lsp.client import LanguageClient
 
 from tests.editors.support import (
     BROKEN_SCRIPT,
+    FIXED_SCRIPT,
     HELIX_LANGUAGES,
     TYPO,
     doc_snippets,
@@ -86,7 +87,9 @@ def helix_configuration(config: dict[str, Any], section: str | None) -> Any:
 
 
 @pytest.mark.e2e
-async def test_server_starts_from_languages_toml_like_helix(tmp_path: Path, emulator: Emulator, org: str) -> None:
+async def test_server_starts_from_languages_toml_like_helix(
+    tmp_path: Path, emulator: Emulator, org: str
+) -> None:
     text = localize_snippet(HELIX_LANGUAGES.read_text(encoding="utf-8"), emulator.url, org)
     server = tomllib.loads(text)["language-server"]["scriptum-lsp"]
     config = server["config"]
@@ -132,7 +135,10 @@ async def test_server_starts_from_languages_toml_like_helix(tmp_path: Path, emul
                             show_document=types.ShowDocumentClientCapabilities(support=True)
                         ),
                         general=types.GeneralClientCapabilities(
-                            position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf32]
+                            position_encodings=[
+                                types.PositionEncodingKind.Utf8,
+                                types.PositionEncodingKind.Utf32,
+                            ]
                         ),
                     ),
                 )
@@ -144,10 +150,15 @@ async def test_server_starts_from_languages_toml_like_helix(tmp_path: Path, emul
         client.initialized(types.InitializedParams())
         client.text_document_did_open(
             types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(uri=uri, language_id="scriptum", version=0, text=BROKEN_SCRIPT)
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="scriptum", version=0, text=BROKEN_SCRIPT
+                )
             )
         )
-        line, col, _, end = typo_range()
+        negotiated = init.capabilities.position_encoding
+        unit = {"utf-8": "utf-8", "utf-32": "codepoints"}.get(str(negotiated), "utf-16")
+        assert unit == "utf-8"  # Helix offers utf-8 first
+        line, col, _, end = typo_range(unit)
         while True:
             params = await asyncio.wait_for(diagnostics.get(), 60)
             found = [d for d in params.diagnostics if TYPO in d.message]
@@ -159,8 +170,9 @@ async def test_server_starts_from_languages_toml_like_helix(tmp_path: Path, emul
         status = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="scriptum.status", arguments=[])
         )
+        assert status is not None
         assert status["organization"] == org and status["tokenSource"] == "DODIL_TOKEN"
-        fixed = BROKEN_SCRIPT.replace(f"= {TYPO}", "= name")
+        fixed = FIXED_SCRIPT
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=1),
@@ -173,13 +185,16 @@ async def test_server_starts_from_languages_toml_like_helix(tmp_path: Path, emul
             ),
             120,
         )
+        assert published is not None
         assert int(published["version"]) == 1
     finally:
         await asyncio.wait_for(client.shutdown_async(None), 30)
         client.exit(None)
         await asyncio.wait_for(client.stop(), 30)
     if asked:  # the server pulled settings: Helix's lookup found the `scriptum` section
-        assert all(section in (None, "", "scriptum") or str(section).startswith("scriptum") for section in asked)
+        assert all(
+            section in (None, "", "scriptum") or str(section).startswith("scriptum") for section in asked
+        )
     with emulator.client(org) as http:
         code = http.get("/v1/scriptum/scripts/greeter/code/versions/1").json()
     assert code["dslContent"] == fixed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import signal
 import sqlite3
@@ -199,14 +201,36 @@ def test_second_process_on_the_same_data_leaves_live_threads_alone(tmp_path: Pat
     with running_emulator(data) as first:
         with first.client("t") as c:
             c.post("/v1/scriptum/scripts", json={"name": "w"})
-            c.post("/v1/scriptum/scripts/w/draft", json={"dslContent": 'script "W"\n\nwait "1s"\n'})
+            # a few thousand steps: still running while the second process starts and recovers
+            long_run = 'script "W"\n\neach i in range(0, 4000)\n  let y = i\n-> ys\n'
+            c.post("/v1/scriptum/scripts/w/draft", json={"dslContent": long_run})
             tid = c.post("/v1/scriptum/scripts/w/draft/test", json={}).json()["threadId"]
         with running_emulator(data) as second, second.client("t") as c2:
             # the second process sees the first one's data, and its running thread is not declared lost
-            assert c2.get(f"/v1/scriptum/threads/{tid}").json()["status"] in (
+            t2 = c2.get(f"/v1/scriptum/threads/{tid}").json()
+            assert t2["status"] in (
                 "THREAD_STATUS_RUNNING",
                 "THREAD_STATUS_COMPLETED",
-            )
+            ), json.dumps(t2)
         with first.client("t") as c:
             events = c.get(f"/v1/scriptum/threads/{tid}/watch").text.splitlines()
             assert '"THREAD_STATUS_COMPLETED"' in events[-1]
+
+
+def test_paused_thread_resumes_after_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "resume"
+    with running_emulator(data) as first, first.client("t") as c:
+        c.post("/v1/scriptum/scripts", json={"name": "ap", "fromTemplate": "approval_gate"})
+        tid = c.post("/v1/scriptum/scripts/ap/draft/test", json={"inputJson": '{"request": "x"}'}).json()[
+            "threadId"
+        ]
+        events = c.get(f"/v1/scriptum/threads/{tid}/watch").text.splitlines()
+        assert '"THREAD_STATUS_PAUSED"' in events[-1]
+    with running_emulator(data) as second, second.client("t") as c:
+        assert c.get(f"/v1/scriptum/threads/{tid}").json()["status"] == "THREAD_STATUS_PAUSED"
+        r = c.post(f"/v1/scriptum/threads/{tid}/resume", json={"stepInputOverrideJson": '"reject"'})
+        assert r.status_code == 200, r.text
+        events = c.get(f"/v1/scriptum/threads/{tid}/watch").text.splitlines()
+        assert '"THREAD_STATUS_COMPLETED"' in events[-1]
+        res = c.get(f"/v1/scriptum/threads/{tid}/result").json()
+        assert "reject" in base64.b64decode(res["outputData"]).decode()

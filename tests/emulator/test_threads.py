@@ -195,7 +195,10 @@ def test_watch_step_limits_step_events_to_that_path(api: httpx.Client) -> None:
     make_script(api, "ticker", TICKER)
     tid = api.post("/v1/scriptum/scripts/ticker/draft/test", json={}).json()["threadId"]
     events = watch(api, tid, "steps/1/watch")
-    assert events[0]["eventType"] == "THREAD_EVENT_TYPE_SNAPSHOT" and events[0]["status"] == "THREAD_STATUS_RUNNING"
+    assert (
+        events[0]["eventType"] == "THREAD_EVENT_TYPE_SNAPSHOT"
+        and events[0]["status"] == "THREAD_STATUS_RUNNING"
+    )
     paths = {e["step"]["stepPath"] for e in events if "step" in e}
     assert paths and all(p == "1" or p.startswith("1.") for p in paths), paths
     assert not any(e["eventType"] == "THREAD_EVENT_TYPE_YIELD" for e in events)
@@ -361,3 +364,66 @@ emit
     finished(api, without)
     assert output(api, with_env) == {"model": "tenant-model"}
     assert output(api, without) != {"model": "tenant-model"}
+
+
+def test_error_pause_resumes_with_an_input_override(api: httpx.Client, emulator: Any) -> None:
+    # nothing listens on port 1: the fetch fails (after its retries) and pauses; the resume replaces its inputs
+    api.post("/v1/scriptum/scripts", json={"name": "fetch", "fromTemplate": "http_fetch"})
+    tid = api.post(
+        "/v1/scriptum/scripts/fetch/draft/test", json={"inputJson": '{"url": "http://127.0.0.1:1/x"}'}
+    ).json()["threadId"]
+    t = finished(api, tid)
+    assert t["status"] == "THREAD_STATUS_PAUSED" and t["pause"]["kind"] == "error", t
+    assert t["error"]
+    override = json.dumps({"url": f"{emulator.url}/v1/scriptum/health", "method": "GET"})
+    r = api.post(f"/v1/scriptum/threads/{tid}/resume", json={"stepInputOverrideJson": override})
+    assert r.status_code == 200, r.text
+    t = finished(api, tid)
+    assert t["status"] == "THREAD_STATUS_COMPLETED", t
+    out = output(api, tid)
+    assert out["status"] == 200 and out["ok"] is True and out["body"]["status"] == "SERVING"
+
+
+def test_cloud_only_pause_takes_the_override_as_the_step_output(api: httpx.Client) -> None:
+    api.post("/v1/scriptum/scripts", json={"name": "llm", "fromTemplate": "summarize_llm"})
+    tid = api.post("/v1/scriptum/scripts/llm/draft/test", json={"inputJson": '{"text": "long text"}'}).json()[
+        "threadId"
+    ]
+    assert finished(api, tid)["status"] == "THREAD_STATUS_PAUSED"
+    r = api.post(f"/v1/scriptum/threads/{tid}/resume", json={"stepInputOverrideJson": '{"text": "short"}'})
+    assert r.status_code == 200, r.text
+    assert finished(api, tid)["status"] == "THREAD_STATUS_COMPLETED"
+    assert output(api, tid) == {"summary": "short"}
+
+
+def test_callback_url_receives_the_finished_thread(api: httpx.Client) -> None:
+    import http.server
+    import queue
+    import threading
+
+    received: queue.Queue[dict[str, Any]] = queue.Queue()
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.put(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        make_script(api, "cb", hello("cb"))
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        tid = api.post("/v1/scriptum/scripts/cb/draft/test", json={"callbackUrl": url}).json()["threadId"]
+        got = received.get(timeout=30)
+        assert got["threadId"] == tid and got["status"] == "THREAD_STATUS_COMPLETED"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert_error(
+        api.post("/v1/scriptum/scripts/cb/draft/test", json={"callbackUrl": "ftp://x"}), 400, 3, "callbackUrl"
+    )

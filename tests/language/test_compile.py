@@ -152,7 +152,11 @@ def test_contract_shape() -> None:
     assert c["inputs"][1]["defaultValueJson"] == '"Free"' and not c["inputs"][1]["required"]
     assert c["inputs"][2]["type"] == {"kind": "list", "elementType": {"kind": "text"}}
     assert c["inputs"][2]["constraints"] == [{"name": "unique", "args": []}]
-    assert c["inputs"][3]["type"] == {"kind": "map", "keyType": {"kind": "text"}, "valueType": {"kind": "integer"}}
+    assert c["inputs"][3]["type"] == {
+        "kind": "map",
+        "keyType": {"kind": "text"},
+        "valueType": {"kind": "integer"},
+    }
     assert [f["name"] for f in c["outputs"]] == ["answer"]
     assert [f["name"] for f in c["stream"]] == ["pct"]
     assert [(e["name"], e["defaultValueJson"], e["required"]) for e in c["env"]] == [
@@ -221,7 +225,9 @@ def test_ir_top_level() -> None:
     assert ir["steps"] == [{"path": "0", "primitive": "let", "label": None, "line": 14, "bind": "x",
                             "value": {"name": "limit"}}]  # fmt: skip
     assert ir["on_thread_error"][0]["path"] == "E.0"
-    assert ir["on_thread_error"][0]["fields"] == {"msg": {"get": {"name": "error"}, "field": "message", "safe": False}}
+    assert ir["on_thread_error"][0]["fields"] == {
+        "msg": {"get": {"name": "error"}, "field": "message", "safe": False}
+    }
 
 
 def test_ir_expression_shapes() -> None:

@@ -208,6 +208,7 @@ def test_block_order() -> None:
         4:1-4:7 warning 'import tools' is out of order and is skipped by the platform (move it before 'env')
         6:1-6:6 warning 'input' is out of order and is skipped by the platform (move it before 'env')
         10:1-10:7 warning 'output' after the first step is skipped by the platform (move it above the steps)
+        11:3-11:4 warning output field 'b' is never set by 'emit'
         """,
     )
 
@@ -291,6 +292,7 @@ def test_emit_vs_output() -> None:
         output
           status : text
           count : integer
+          never : text
         emit "Done"
           status = "ok"
           cuont = 3
@@ -299,9 +301,25 @@ def test_emit_vs_output() -> None:
           count = 2
         """,
         r"""
-        5:1-5:5 warning 'emit' does not set output field 'count'
-        7:3-7:8 error 'cuont' is not a field of the output block (did you mean 'count'?)
-        9:12-9:13 error output field 'status' is text, got integer
+        5:3-5:8 warning output field 'never' is never set by 'emit'
+        8:3-8:8 error 'cuont' is not a field of the output block (did you mean 'count'?)
+        10:12-10:13 error output field 'status' is text, got integer
+        """,
+    )
+
+
+def test_stream_field_never_yielded() -> None:
+    check(
+        r"""
+        script "T"
+        stream
+          pct : number
+          stage : text
+        yield "Progress"
+          pct = 0.5
+        """,
+        r"""
+        4:3-4:8 warning stream field 'stage' is never set by 'yield'
         """,
     )
 
@@ -461,6 +479,117 @@ def test_wait_and_repeat() -> None:
         2:6-2:17 error invalid duration '5 minutes' (write a duration like "30s", "5m" or "2h")
         3:1-3:7 error 'repeat' needs 'until <condition>' or 'max <n>' (add an 'until' line after the body)
         """,
+    )
+
+
+def test_iterate_non_list() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          n : integer
+        each x in n
+          let y = x
+        -> ys
+        let s = "a { n } b {missing}"
+        """,
+        r"""
+        4:11-4:12 warning 'each' needs a list to iterate over, got integer
+        7:21-7:28 error unknown name 'missing'
+        """,
+    )
+
+
+def test_header_and_block_misuse() -> None:
+    check(
+        r"""
+        script "T"
+        script "Again"
+        version "1"
+        version "2"
+        enum text = A | B
+        output
+          o : text = "x"
+        secrets
+          TOKEN from "T"
+        each x in [1]
+        repeat max 2
+        let v = 1
+        version = "3"
+        run "plan"
+        on thread error
+          let h = 1
+        on thread error
+          let h2 = 2
+        """,
+        r"""
+        2:1-2:7 error duplicate 'script' header
+        4:1-4:8 error duplicate 'version'
+        5:6-5:10 warning enum 'text' hides the type of the same name
+        7:3-7:4 warning output field 'o' is never set by 'emit'
+        7:14-7:17 error 'x' is not a variant of enum 'text' (did you mean 'A'?)
+        7:14-7:17 info defaults are only meaningful on input fields
+        8:1-8:8 info the 'secrets' block is legacy (use an 'env' block)
+        10:1-10:5 error 'each' has an empty body (indent its steps under it)
+        11:1-11:7 error 'repeat' has an empty body
+        13:1-13:8 error 'version' belongs to the header
+        14:5-14:11 error the 'run' target is an identifier, not a string (write run plan)
+        17:1-17:3 error duplicate 'on thread error' handler
+        """,
+    )
+
+
+def test_do_clauses() -> None:
+    check(
+        r"""
+        script "T"
+        import tools
+          echo from native
+        do "E" with echo
+          message = 1
+          on error: retry 2
+          on error: ignore
+          -> a
+          extra = 2
+        decide "D" with rules
+          when true -> "Empty"
+          otherwise -> "Empty"
+        """,
+        r"""
+        7:3-7:5 error only one 'on error' clause per step
+        9:3-9:8 error inputs must come before the '->' binding
+        9:3-9:8 error unknown field 'extra' on echo input
+        11:16-11:23 info branch 'Empty' has no body; choosing it does nothing (add a "Empty": block)
+        12:16-12:23 info branch 'Empty' has no body; choosing it does nothing (add a "Empty": block)
+        """,
+    )
+
+
+def test_more_syntax() -> None:
+    check(
+        r'''
+        script "T"
+        let a = 1 < 2 < 3
+        import tools
+          * from
+          x from mcp(1)
+        let b = [1, 2
+        let c = x.
+        } 
+        each "L" in xs
+          let z = 1
+        let d = """never closed
+        ''',
+        r'''
+        2:15-2:16 error comparisons cannot be chained; use 'and', found '<'
+        4:5-4:9 error expected a tool source (native or mcp("server")), found end of line
+        5:14-5:15 error expected the MCP server name as a string, found '1'
+        6:13-6:14 error expected ']' to close the list, found end of line
+        7:10-7:11 error expected a field name after '.', found end of line
+        8:1-8:2 error unmatched '}'
+        9:10-9:12 error expected a loop variable, found 'in'
+        11:9-11:12 error unterminated triple-quoted string (close it with """)
+        ''',
     )
 
 

@@ -749,3 +749,24 @@ async def test_enum_inputs_are_checked_when_the_ir_carries_enums() -> None:
     assert bad.error is not None and bad.error["problems"] == [
         {"path": "tier", "message": '"Gold" is not a variant of Tier ("Free", "Pro")'}
     ]
+
+
+async def test_ask_inside_thread_error_handler_pauses_and_resumes() -> None:
+    handler = [
+        step(
+            "ask",
+            "Retry later?",
+            inputs={"prompt": get(name("error"), "code"), "options": lit(["yes", "no"])},
+            bind="a",
+        ),
+        emit(choice=get(name("a"), "value"), step=get(name("error"), "step")),
+    ]
+    ir = script(emit(lost=lit(1)), do("Think", "llm", prompt=lit("p")), on_error=handler)
+    paused, sink = await run(ir)
+    assert paused.pause is not None and (paused.pause["path"], paused.pause["prompt"]) == (
+        "E.0",
+        "CLOUD_ONLY",
+    )
+    assert sink.trace() == ["0 emit COMPLETED", "1 execute FAILED", "E.0 ask PAUSED"]
+    done, _ = await run(ir, resume=ResumeRequest(paused.state, {"value": "no"}))
+    assert (done.status, done.output) == ("COMPLETED", {"choice": "no", "step": "Think"})

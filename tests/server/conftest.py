@@ -4,6 +4,7 @@ the recorded capabilities of real editors, against the emulator on loopback HTTP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,7 +32,9 @@ def as_dict(params: Any) -> dict[str, Any]:
         return params
     if hasattr(params, "_asdict"):
         return dict(params._asdict())
-    return {k: getattr(params, k) for k in ("state", "endpoint", "organization", "message") if hasattr(params, k)}
+    return {
+        k: getattr(params, k) for k in ("state", "endpoint", "organization", "message") if hasattr(params, k)
+    }
 
 
 def server_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -56,9 +59,10 @@ async def start_server(tmp_path: Path) -> AsyncIterator[Start]:
         caps: str = "visual-studio-code",
         env: dict[str, str] | None = None,
         configuration: dict[str, Any] | None = None,
+        args: tuple[str, ...] = (),
     ) -> LanguageClient:
         config = ClientServerConfig(
-            server_command=[sys.executable, "-m", "scriptum_lsp"],
+            server_command=[sys.executable, "-m", "scriptum_lsp", *args],
             server_env=server_env(tmp_path / "home", env),
         )
         client = await config.start()
@@ -66,9 +70,10 @@ async def start_server(tmp_path: Path) -> AsyncIterator[Start]:
         statuses: list[dict[str, Any]] = []
         client.statuses = statuses  # type: ignore[attr-defined]
 
-        @client.feature(STATUS)
+        @client.feature(STATUS)  # type: ignore[untyped-decorator]
         def on_status(params: Any) -> None:
             statuses.append(as_dict(params))
+
         if configuration is not None:
             client.set_configuration(configuration, section="scriptum")
         clients.append(client)
@@ -84,11 +89,9 @@ async def start_server(tmp_path: Path) -> AsyncIterator[Start]:
 
     yield start
     for client in clients:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(client.shutdown_session(), 10)
-        except Exception:
-            pass
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]
 
 
 def options(emulator: Emulator, org: str, **extra: Any) -> dict[str, Any]:
@@ -119,7 +122,9 @@ async def wait_diagnostics(
     return await asyncio.wait_for(loop(), timeout)
 
 
-async def wait_notification(client: LanguageClient, method: str, predicate: Callable[[Any], bool], timeout: float = WAIT) -> Any:
+async def wait_notification(
+    client: LanguageClient, method: str, predicate: Callable[[Any], bool], timeout: float = WAIT
+) -> Any:
     async def loop() -> Any:
         while True:
             params = await client.wait_for_notification(method)
@@ -174,7 +179,9 @@ def render(diags: list[types.Diagnostic]) -> list[str]:
     return sorted(out)
 
 
-async def wait_status(client: LanguageClient, state: str, after: int = 0, timeout: float = WAIT) -> dict[str, Any]:
+async def wait_status(
+    client: LanguageClient, state: str, after: int = 0, timeout: float = WAIT
+) -> dict[str, Any]:
     """Wait until a `scriptum/status` with `state` arrives (looking at statuses from index `after`)."""
 
     async def loop() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from lsprotocol import types
 from tests.server.conftest import (
     Start,
     change_full,
+    change_range,
     doc_uri,
     open_doc,
     options,
@@ -59,7 +60,11 @@ async def test_error_range_quick_fix_and_fix_all(
     edit = fixes[0].edit
     assert edit is not None and edit.changes is not None
     (text_edit,) = edit.changes[uri]
-    assert (text_edit.range.start.character, text_edit.range.end.character, text_edit.new_text) == (18, 21, "name")
+    assert (text_edit.range.start.character, text_edit.range.end.character, text_edit.new_text) == (
+        18,
+        21,
+        "name",
+    )
 
     fix_all = await client.text_document_code_action_async(
         types.CodeActionParams(
@@ -68,10 +73,17 @@ async def test_error_range_quick_fix_and_fix_all(
             context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.scriptum"]),
         )
     )
-    assert [a.title for a in fix_all or [] if isinstance(a, types.CodeAction)] == ["Apply all Scriptum suggestions"]
+    assert [a.title for a in fix_all or [] if isinstance(a, types.CodeAction)] == [
+        "Apply all Scriptum suggestions"
+    ]
 
-    # apply the fix as the editor would: the diagnostics go away
-    fixed = text.replace("{nme}", "{name}")
+    # apply the fix as the editor would (this line is ASCII: characters are UTF-16 units): the error goes away
+    lines = text.split("\n")
+    r = text_edit.range
+    lines[r.start.line] = (
+        lines[r.start.line][: r.start.character] + text_edit.new_text + lines[r.end.line][r.end.character :]
+    )
+    fixed = "\n".join(lines)
     assert fixed == GOOD
     change_full(client, uri, fixed, 2)
     await wait_diagnostics(client, uri, lambda ds: not remote(ds))
@@ -112,7 +124,9 @@ async def test_exact_ranges(
     assert got == want, render(diags)
 
 
-async def test_neovim_pull_diagnostics(start_server: Start, emulator: Emulator, org: str, tmp_path: Path) -> None:
+async def test_neovim_pull_diagnostics(
+    start_server: Start, emulator: Emulator, org: str, tmp_path: Path
+) -> None:
     client = await start_server(options(emulator, org), caps="neovim")
     uri = doc_uri(tmp_path, "pull.scriptum")
     prefix = '  greeting = "中文 {'
@@ -161,3 +175,19 @@ async def test_scripts_are_created_on_the_emulator(
     with emulator.client(org) as http:
         draft = http.get("/v1/scriptum/scripts/auto-made/draft").json()
     assert draft["dslContent"] == GOOD
+
+
+async def test_out_of_range_changes_are_clamped(
+    start_server: Start, emulator: Emulator, org: str, tmp_path: Path
+) -> None:
+    client = await start_server(options(emulator, org))
+    uri = doc_uri(tmp_path, "clamp.scriptum")
+    open_doc(client, uri, GOOD)
+    await wait_status(client, "ok")
+    # an insertion far past the end of the document lands at its end (LSP: positions are clamped)
+    change_range(client, uri, 2, (999, 999), (999, 999), 'let z = "{nm9}"\n')
+    diags = await wait_diagnostics(client, uri, lambda ds: any("nm9" in d.message for d in ds))
+    (d,) = [d for d in remote(diags) if "nm9" in d.message]
+    assert (d.range.start.line, d.range.start.character, d.range.end.character) == (10, 10, 13)
+    with emulator.client(org) as http:
+        assert http.get("/v1/scriptum/scripts/clamp/draft").json()["dslContent"] == GOOD + 'let z = "{nm9}"\n'

@@ -57,7 +57,7 @@ export class Commands {
       });
     return [
       cmd('scriptum.vscode.publish', (a) => this.publish(a)),
-      cmd('scriptum.vscode.test', (a) => this.test(a)),
+      cmd('scriptum.vscode.test', (a, input) => this.test(a, isObject(input) ? input : undefined)),
       cmd('scriptum.vscode.showVersions', (a) => this.showVersions(a)),
       cmd('scriptum.vscode.createScript', (a) => this.simple(a, 'scriptum.createScript', 'Creating the script')),
       cmd('scriptum.vscode.overwriteDraft', (a) => this.overwriteDraft(a)),
@@ -118,7 +118,8 @@ export class Commands {
     let result: TestResult;
     try {
       result = await this.statusBar.busyWhile('testing', () =>
-        this.server.executeCommand<TestResult>('scriptum.test', { uri: doc.uri.toString(), input }),
+        // open: false -- this command opens the result itself (with status and duration in the title)
+        this.server.executeCommand<TestResult>('scriptum.test', { uri: doc.uri.toString(), input, open: false }),
       );
     } finally {
       this.server.suppressResultDocuments--;
@@ -137,7 +138,7 @@ export class Commands {
     const errorText = result.error ? `: ${typeof result.error === 'string' ? result.error : JSON.stringify(result.error)}` : '.';
     void show(summary + errorText, 'Open result', 'Run again').then((choice) => {
       if (choice === 'Open result') void open();
-      if (choice === 'Run again') void vscode.commands.executeCommand('scriptum.vscode.test', doc.uri);
+      if (choice === 'Run again') void vscode.commands.executeCommand('scriptum.vscode.test', doc.uri, input);
     });
     return result;
   }
@@ -312,6 +313,10 @@ export class Commands {
     if (picked && actions[picked.label]) await vscode.commands.executeCommand(actions[picked.label]);
     return status;
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof vscode.Uri);
 }
 
 export function errorMessage(e: unknown): string {

@@ -4,12 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  type ClientCapabilities,
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
   State,
+  type StaticFeature,
   Trace,
   TransportKind,
 } from 'vscode-languageclient/node';
@@ -32,6 +34,16 @@ export interface ThreadFinished {
   output?: unknown;
   error?: unknown;
 }
+
+const virtualDocumentsFeature: StaticFeature = {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    capabilities.experimental = { ...experimental, scriptum: { virtualDocuments: true } };
+  },
+  initialize(): void {},
+  getState: () => ({ kind: 'static' }),
+  clear(): void {},
+};
 
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -75,6 +87,18 @@ export class ServerManager implements vscode.Disposable {
 
   /** The client once it runs; starts it when needed. Undefined when the server cannot start. */
   async ready(): Promise<LanguageClient | undefined> {
+    const current = this.client;
+    if (current && current.state === State.Starting && !this.starting) {
+      // the language client restarts a crashed server by itself: wait for it instead of starting another
+      await new Promise<void>((resolve) => {
+        const sub = current.onDidChangeState((e) => {
+          if (e.newState !== State.Starting) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      });
+    }
     if (this.client && this.client.state === State.Running) return this.client;
     if (!this.starting) {
       this.starting = this.start().finally(() => (this.starting = undefined));
@@ -83,6 +107,7 @@ export class ServerManager implements vscode.Disposable {
   }
 
   private async start(): Promise<LanguageClient | undefined> {
+    await this.stop(); // a client that gave up after crashes
     this.stateEmitter.fire('starting');
     const cfg = this.config();
     const resource = vscode.window.activeTextEditor?.document.uri;
@@ -152,6 +177,9 @@ export class ServerManager implements vscode.Disposable {
       },
     };
     const client = new LanguageClient('scriptum', 'Scriptum Language Server', serverOptions, clientOptions);
+    // Versions and run results opened by the server (code lenses) use the scriptum-version: and scriptum-run:
+    // schemes served by this extension instead of files in the server's cache folder.
+    client.registerFeature(virtualDocumentsFeature);
     this.client = client;
     client.onDidChangeState((e) => {
       report('client-state', { state: State[e.newState] });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
@@ -65,7 +65,7 @@ class HttpApi:
         if self._owns:
             await self.http.aclose()
 
-    async def __aenter__(self) -> HttpApi:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

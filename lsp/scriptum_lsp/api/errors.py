@@ -37,7 +37,11 @@ GRPC_CODE_NAMES: dict[int, str] = {
 }
 
 _SECRETS: set[str] = set()
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)(?!token\b)[A-Za-z0-9._~+/=-]{4,}")
+# `"token": "..."`, `'token': '...'`, `token=...` in dumped settings, JSON or reprs
+_TOKEN_FIELD = re.compile(
+    r"""(?i)(["']?(?:token|access_token|accessToken|authorization)["']?\s*[:=]\s*["']?)(?!\*\*\*|bearer\b)([^"'\s,}]{4,})"""
+)
 
 
 def register_secret(secret: str | None) -> None:
@@ -49,6 +53,7 @@ def register_secret(secret: str | None) -> None:
 def redact(text: str, extra: Iterable[str | None] = ()) -> str:
     """Replace every known secret and any `Bearer <value>` in `text` with `***`."""
     out = _BEARER.sub(r"\1***", text)
+    out = _TOKEN_FIELD.sub(r"\1***", out)
     for s in sorted({*_SECRETS, *(e for e in extra if e)}, key=len, reverse=True):
         if s and len(s) >= 4:
             out = out.replace(s, "***")

@@ -118,7 +118,9 @@ def token_extent(line: str, col: int) -> tuple[int, int]:
 _QUOTED = re.compile(r"""['`‘“"]([^'`’”"\s]+)['`’”"]""")
 
 
-def narrow_to_quoted(line: str, start: int, end: int, message: str, suggestion: str | None) -> tuple[int, int]:
+def narrow_to_quoted(
+    line: str, start: int, end: int, message: str, suggestion: str | None
+) -> tuple[int, int]:
     """Inside a string token (interpolation), narrow the range to the name the message quotes.
 
     `unknown name 'nme'` reported at the start of `"hi {nme}"` underlines `nme` only, so that a

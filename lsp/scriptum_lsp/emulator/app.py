@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from starlette.applications import Starlette
@@ -426,6 +427,9 @@ async def _start_thread(
     timeout_s = parse_timeout(timeout_text)
     load_env = f.boolean("load_env")
     env = ctx.store.effective_env(ctx.org, script_name) if load_env else {}
+    callback_url = f.string("callback_url")
+    if callback_url and urlsplit(callback_url).scheme not in ("http", "https"):
+        raise bad_request("callbackUrl must be an http or https URL", [("callbackUrl", "not an http(s) URL")])
     if f.has("execution_mode"):
         parse_enum("EXECUTION_MODE", f.raw("execution_mode"), {1: "LOCAL", 2: "CLOUD"}, "executionMode")
     thread_id = new_thread_id()
@@ -441,7 +445,7 @@ async def _start_thread(
         ir=ir,
         total_steps=count_steps(ir),
         timeout=timeout_text,
-        callback_url=f.string("callback_url"),
+        callback_url=callback_url,
     )
     ctx.emu.threads.start(ctx.org, thread_id, ir=ir, input_data=data, env=env, timeout_s=timeout_s)
     status = ctx.store.get_thread(ctx.org, thread_id)["status"]
@@ -565,16 +569,29 @@ async def resume_thread(ctx: Ctx) -> dict[str, Any]:
 
 
 def _check_ask_override(pause: dict[str, Any], override: Any) -> None:
+    """The answer to an ask: `{"value": v, ...}` or a bare `v`, of the asked type, among the options."""
     if override is None:
         raise bad_request(
             'this thread waits for an answer: send stepInputOverrideJson like {"value": ...}',
             [("stepInputOverrideJson", "required for an ask pause")],
         )
-    value = override.get("value") if isinstance(override, dict) else None
-    if not isinstance(override, dict) or "value" not in override:
+    if isinstance(override, dict) and "value" not in override:
         raise bad_request(
-            "stepInputOverrideJson for an ask must be an object with a 'value' field",
+            "stepInputOverrideJson for an ask must be an object with a 'value' field (or a bare value)",
             [("stepInputOverrideJson.value", "required")],
+        )
+    value = override["value"] if isinstance(override, dict) else override
+    checks = {
+        "text": lambda v: isinstance(v, str),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+    }
+    kind = pause.get("type")
+    if isinstance(kind, str) and kind in checks and not checks[kind](value):
+        raise bad_request(
+            f"the answer must be {kind}, got {json.dumps(value)}",
+            [("stepInputOverrideJson.value", f"expected {kind}")],
         )
     options = pause.get("options") or []
     if options and value not in options:

@@ -110,7 +110,7 @@ OWNER = f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())}"
 
 def _owner_alive(owner: str) -> bool:
     """Whether the emulator process that owns a running thread still exists (same host, same process)."""
-    host, pid_text, start = (owner.split(":") + ["", "", ""])[:3]
+    host, pid_text, start = [*owner.split(":"), "", "", ""][:3]
     if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
         return False
     pid = int(pid_text)
@@ -197,9 +197,10 @@ class Store:
 
     # -- plumbing -------------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction; writers take SQLite's write lock up front (`BEGIN IMMEDIATE`), readers do not."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
             try:
                 yield self._db
             except BaseException:
@@ -219,19 +220,27 @@ class Store:
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _recover(self) -> int:
-        """After a crash: running threads become FAILED, interrupted compiles go back to DRAFT."""
+        """After a crash: threads whose process is gone become FAILED, interrupted compiles go back to DRAFT.
+
+        Threads owned by another live emulator process on the same data folder are left alone.
+        """
         with self._tx() as db:
             t = now_ms()
-            n = db.execute(
-                "UPDATE threads SET status='FAILED', error=?, finished_at_ms=? WHERE status IN ('PENDING','RUNNING')",
-                (CRASH_ERROR, t),
-            ).rowcount
-            db.execute(
-                "UPDATE steps SET status='FAILED', error=?, finished_at_ms=? WHERE status='RUNNING'",
-                (CRASH_ERROR, t),
-            )
+            rows = db.execute(
+                "SELECT id, owner FROM threads WHERE status IN ('PENDING','RUNNING')"
+            ).fetchall()
+            lost = [r["id"] for r in rows if not _owner_alive(r["owner"])]
+            for tid in lost:
+                db.execute(
+                    "UPDATE threads SET status='FAILED', error=?, finished_at_ms=? WHERE id=?",
+                    (CRASH_ERROR, t, tid),
+                )
+                db.execute(
+                    "UPDATE steps SET status='FAILED', error=?, finished_at_ms=? WHERE thread_id=? AND status='RUNNING'",
+                    (CRASH_ERROR, t, tid),
+                )
             db.execute("UPDATE drafts SET status='DRAFT' WHERE status='COMPILING'")
-        return int(n)
+        return len(lost)
 
     def close(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.Error):
@@ -316,7 +325,7 @@ class Store:
         }
 
     def get_script(self, org: str, name: str) -> dict[str, Any]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             return self._script_dict(db, self._script_row(db, org, name))
 
     def list_scripts(
@@ -332,7 +341,7 @@ class Store:
         after = str(_decode_token(page_token).get("after", "")) if page_token else ""
         out: list[dict[str, Any]] = []
         next_token = ""
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute("SELECT * FROM scripts WHERE org=? AND name>? ORDER BY name", (org, after))
             for row in rows.fetchall():
                 if tags and not set(tags) <= set(_l(row["tags"], [])):
@@ -438,7 +447,7 @@ class Store:
             )
 
     def get_draft(self, org: str, name: str) -> dict[str, Any]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             draft = self._script_draft_or_404(db, org, name)
             return {
                 "status": self._draft_status(db, draft),
@@ -575,7 +584,7 @@ class Store:
         }
 
     def list_versions(self, org: str, name: str) -> list[dict[str, Any]]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             self._script_row(db, org, name)
             rows = db.execute(
                 "SELECT * FROM versions WHERE org=? AND name=? ORDER BY version", (org, name)
@@ -583,7 +592,7 @@ class Store:
             return [self._version_dict(r) for r in rows]
 
     def get_version(self, org: str, name: str, version: int) -> dict[str, Any]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             self._script_row(db, org, name)
             row = db.execute(
                 "SELECT * FROM versions WHERE org=? AND name=? AND version=?", (org, name, version)
@@ -617,14 +626,14 @@ class Store:
         return t
 
     def get_env(self, org: str, key: str) -> dict[str, Any]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             row = db.execute("SELECT * FROM env WHERE org=? AND key=?", (org, key)).fetchone()
             if row is None:
                 raise not_found(f"env var {key!r} not found")
             return {"key": row["key"], "value": row["value"], "updated_at_ms": row["updated_at_ms"]}
 
     def list_env(self, org: str) -> list[dict[str, Any]]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute("SELECT * FROM env WHERE org=? ORDER BY key", (org,)).fetchall()
             return [{"key": r["key"], "value": r["value"], "updated_at_ms": r["updated_at_ms"]} for r in rows]
 
@@ -634,7 +643,7 @@ class Store:
                 raise not_found(f"env var {key!r} not found")
 
     def get_script_env(self, org: str, name: str) -> dict[str, str]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             return dict(_l(self._script_row(db, org, name)["env"], {}))
 
     def update_script_env(
@@ -655,7 +664,7 @@ class Store:
 
     def effective_env(self, org: str, name: str) -> dict[str, str]:
         """Tenant env with the script overlay merged over it; an empty overlay value defers to the tenant."""
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             env = {r["key"]: r["value"] for r in db.execute("SELECT key, value FROM env WHERE org=?", (org,))}
             row = db.execute("SELECT env FROM scripts WHERE org=? AND name=?", (org, name)).fetchone()
             overlay: dict[str, str] = _l(row["env"], {}) if row else {}
@@ -762,7 +771,7 @@ class Store:
         return str(row["status"]) if row else ""
 
     def get_thread(self, org: str, thread_id: str) -> dict[str, Any]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             row = db.execute("SELECT * FROM threads WHERE id=? AND org=?", (thread_id, org)).fetchone()
             if row is None:
                 raise not_found(f"thread {thread_id!r} not found")
@@ -786,7 +795,7 @@ class Store:
             args.append(script_name)
         sql += " ORDER BY seq DESC LIMIT ?"
         args.append(size + 1)
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute(sql, args).fetchall()
         more = len(rows) > size
         rows = rows[:size]
@@ -854,7 +863,7 @@ class Store:
         )
 
     def steps(self, thread_id: str) -> list[dict[str, Any]]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             rows = db.execute("SELECT * FROM steps WHERE thread_id=? ORDER BY seq", (thread_id,)).fetchall()
         return [
             {
@@ -888,7 +897,7 @@ class Store:
         return int(seq), t
 
     def yields(self, thread_id: str, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-        with self._tx() as db:
+        with self._tx(write=False) as db:
             total = db.execute("SELECT COUNT(*) FROM yields WHERE thread_id=?", (thread_id,)).fetchone()[0]
             rows = db.execute(
                 "SELECT * FROM yields WHERE thread_id=? ORDER BY seq LIMIT ?",

@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scriptum_lsp.emulator import render
 from scriptum_lsp.emulator.errors import bad_request, failed_precondition
@@ -72,6 +73,10 @@ class EventHub:
     def seq(self, thread_id: str) -> int:
         return self._seq.get(thread_id, 0)
 
+    def forget(self, thread_id: str) -> None:
+        """Drop the counter of a thread that will send no more events (subscribers keep their queues)."""
+        self._seq.pop(thread_id, None)
+
     def publish(self, thread_id: str, event: dict[str, Any]) -> None:
         seq = self._seq.get(thread_id, 0) + 1
         self._seq[thread_id] = seq
@@ -80,8 +85,9 @@ class EventHub:
 
 
 def _record_dict(record: StepRecord) -> dict[str, Any]:
+    # shallow on purpose: step inputs and outputs can be large, and they are serialised right away
     if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return dataclasses.asdict(record)
+        return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     return dict(vars(record))
 
 
@@ -98,6 +104,7 @@ class _Sink:
         self._m.event(
             self._tid,
             "STEP_STARTED",
+            status="RUNNING",
             step=render.step_summary({**rec, "seq": seq, "error": rec.get("error") or ""}),
         )
 
@@ -107,6 +114,7 @@ class _Sink:
         self._m.event(
             self._tid,
             "STEP_FINISHED",
+            status="RUNNING",
             step=render.step_summary({**rec, "seq": seq, "error": rec.get("error") or ""}),
         )
 
@@ -115,6 +123,7 @@ class _Sink:
         self._m.event(
             self._tid,
             "YIELD",
+            status="RUNNING",
             yieldedValue=render.yielded({"seq": seq, "label": label, "value": value, "at_ms": at}),
         )
 
@@ -128,6 +137,7 @@ class ThreadManager:
         self.hub = EventHub()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._cancel_reason: dict[str, tuple[str, str]] = {}
+        self._callbacks: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> int:
@@ -152,6 +162,33 @@ class ThreadManager:
     def _status_event(self, org: str, thread_id: str) -> None:
         t = self.store.get_thread(org, thread_id)
         self.event(thread_id, "STATUS", status=t["status"], thread=render.thread(t))
+        if t["status"] in ("COMPLETED", "FAILED", "CANCELLED"):
+            self.hub.forget(thread_id)
+            if t["callback_url"]:
+                task = asyncio.get_running_loop().create_task(self._callback(t))
+                self._callbacks.add(task)
+                task.add_done_callback(self._callbacks.discard)
+
+    async def _callback(self, t: dict[str, Any]) -> None:
+        """POST the finished thread to its callbackUrl, if the host is one the emulator may reach."""
+        import httpx
+
+        from scriptum_lsp.emulator.runner import LOOPBACK_HOSTS
+
+        url = str(t["callback_url"])
+        host = urlsplit(url).hostname or ""
+        if host not in (LOOPBACK_HOSTS | self.allow_hosts):
+            log.warning(
+                "thread %s: not calling callbackUrl on %s (host not allowed; see --allow-host)",
+                t["thread_id"],
+                host,
+            )
+            return
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                await client.post(url, json=render.thread(t))
+        except httpx.HTTPError as exc:
+            log.warning("thread %s: callbackUrl failed: %s", t["thread_id"], exc)
 
     def start(
         self,
@@ -296,6 +333,10 @@ class ThreadManager:
                     and ev["status"].removeprefix("THREAD_STATUS_") in STOPPED
                 ):
                     return
+        except Exception as exc:  # e.g. the store closed at shutdown: end with a gateway-style stream error
+            log.exception("watch of thread %s failed", thread_id)
+            err = {"code": 13, "message": f"watch failed: {exc}", "details": [], "httpStatus": 500}
+            yield (json.dumps({"error": err}) + "\n").encode()
         finally:
             self.hub.unsubscribe(thread_id, q)
 

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlparse
 
 from cachetools import LRUCache
 
-from scriptum_lsp.api.errors import AlreadyExists, ApiError, NotFound, redact
+from scriptum_lsp.api.errors import AlreadyExists, ApiError, NotFound, redact, register_secret
 from scriptum_lsp.api.scriptum import ScriptumClient
 from scriptum_lsp.core.endpoints import LOCAL, is_loopback_host
 from scriptum_lsp.core.mapping import map_diagnostics
@@ -96,6 +96,7 @@ class Engine:
         environ: Mapping[str, str] | None = None,
         cli_config_loader: Callable[[], tuple[Mapping[str, Any] | None, str | None]] | None = None,
         cache_dir: Path | None = None,
+        client_factory: Callable[[Settings], ScriptumClient] | None = None,
     ) -> None:
         self.host: Host = host or _NullHost()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
@@ -107,10 +108,11 @@ class Engine:
         self.script_map: dict[str, str] = {}
         self.docs: dict[str, DocState] = {}
         self.scripts: dict[str, ScriptState] = {}
-        self.compile_cache: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(maxsize=512)
+        self.compile_cache: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(maxsize=256)
         self.failures = FailureTracker()
         self.local_compiler: Callable[[str], Any] | None = None
         self._client: ScriptumClient | None = None
+        self._client_factory = client_factory
         self._client_key: tuple[Any, ...] | None = None
         self._old_clients: list[ScriptumClient] = []
         self._state = ""
@@ -126,6 +128,7 @@ class Engine:
         cli, cli_path = self._load_cli()
         settings, warnings = resolve_settings(raw, self.environ, cli, cli_config_path=cli_path)
         settings = self._adjust_defaults(settings, raw)
+        register_secret(settings.token)  # from now on every log line and message hides it
         old = self.settings
         self.settings = settings
         new_warnings = [w for w in warnings if w not in self._shown_warnings]
@@ -145,6 +148,12 @@ class Engine:
             )
         if old.connection_key() != settings.connection_key():
             self.failures.recovered()
+            if (old.endpoint, old.organization) != (settings.endpoint, settings.organization):
+                # another remote: what we knew about its drafts does not apply
+                for state in self.scripts.values():
+                    if state.inflight is not None:
+                        state.inflight.cancel()
+                self.scripts.clear()
             for state in self.scripts.values():
                 state.exists = None
                 state.missing_notified = False
@@ -194,12 +203,16 @@ class Engine:
         if self._client is None or self._client_key != key:
             if self._client is not None:
                 self._old_clients.append(self._client)
-            self._client = ScriptumClient.connect(
-                s.endpoint,
-                token=None if s.is_local else s.token,
-                organization=s.organization,
-                timeout=s.request_timeout,
-                local_data=self.environ.get("SCRIPTUM_LSP_LOCAL_DATA") or None,
+            self._client = (
+                self._client_factory(s)
+                if self._client_factory
+                else ScriptumClient.connect(
+                    s.endpoint,
+                    token=None if s.is_local else s.token,
+                    organization=s.organization,
+                    timeout=s.request_timeout,
+                    local_data=self.environ.get("SCRIPTUM_LSP_LOCAL_DATA") or None,
+                )
             )
             self._client_key = key
         return self._client
@@ -413,7 +426,15 @@ class Engine:
                 self._succeeded(uri)
         finally:
             current = self.docs.get(uri)
-            if current is not None and current.version == version and current.debounce is None:
+            # a run superseded by a newer one for the same version (e.g. after new settings) must not
+            # mark the document settled while the newer run is still in flight (pull diagnostics wait on it)
+            newer = self.scripts.get(current.script) if current is not None else None
+            if (
+                current is not None
+                and current.version == version
+                and current.debounce is None
+                and (newer is None or newer.inflight is None or newer.inflight.done())
+            ):
                 current.settled.set()
 
     async def _save_compile(
@@ -425,12 +446,15 @@ class Engine:
         if state.inflight is not None and not state.inflight.done():
             if automatic and state.inflight_version == (snap.uri, snap.version):
                 return None  # the same version is already on its way
-            state.inflight.cancel()
+            if state.inflight_automatic:
+                state.inflight.cancel()  # a newer version supersedes an automatic run
+            # a command's run is never cancelled: this run waits for the script's lock
         task = asyncio.get_running_loop().create_task(
             self._save_compile_locked(snap, state, force, automatic)
         )
         state.inflight = task
         state.inflight_version = (snap.uri, snap.version)
+        state.inflight_automatic = automatic
         try:
             return await task
         except asyncio.CancelledError:
@@ -491,7 +515,10 @@ class Engine:
         state.draft_status = (
             "SCRIPT_VERSION_STATUS_COMPILED" if response.get("success") else "SCRIPT_VERSION_STATUS_FAILED"
         )
-        self.compile_cache[self._cache_key(name, h)] = response
+        # the cache keeps what diagnostics need, not the AST/IR (which can be large)
+        self.compile_cache[self._cache_key(name, h)] = {
+            k: v for k, v in response.items() if k not in ("astJson", "irYaml", "ir")
+        }
         self._apply_result(snap, response)
         return _outcome(response, snap.version)
 
@@ -698,13 +725,14 @@ class Engine:
         state = self._script(name)
         if force:
             state.conflicted = False
-        if state.inflight is not None and not state.inflight.done():
+        if state.inflight is not None and not state.inflight.done() and state.inflight_automatic:
             state.inflight.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await state.inflight
         task = asyncio.get_running_loop().create_task(self._save_compile_locked(snap, state, force, False))
         state.inflight = task
         state.inflight_version = (snap.uri, snap.version)
+        state.inflight_automatic = False
         try:
             outcome = await task
         except ApiError as exc:

@@ -78,6 +78,7 @@ class ScriptState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     inflight: asyncio.Task[Any] | None = None
     inflight_version: tuple[str, int | None] | None = None
+    inflight_automatic: bool = True  # a command's run is never cancelled by typing
     sent: list[str] = field(default_factory=list)  # hashes of contents we sent (most recent last)
     saved_hash: str | None = None  # what the remote draft holds after our last completed save
     checked_at: float = 0.0  # monotonic time of the last confirmation of the remote draft

@@ -250,8 +250,9 @@ async def cancel_and_settle(
     policy = policy or FollowPolicy()
     try:
         await api.cancel_thread(thread_id)
-    except ApiError as exc:
+    except ApiError as exc:  # e.g. UNIMPLEMENTED on some deployments: report the thread as it is
         log.warning("CancelThread %s failed: %s", thread_id, exc)
+        return await api.get_thread(thread_id)
     try:
         async with asyncio.timeout(policy.cancel_grace):
             return await _poll(api, thread_id, lambda _t: None, policy)

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 from .builtins import BUILTINS
 from .catalog import MODEL_CAPABILITIES, TOOLS
-from .checker import Facts, Sym
-from .compiler import CompileResult, compile_with_facts
+from .checker import Facts, Sym, check
+from .compiler import CompileResult, compile_parsed
+from .diagnostics import CompileDiagnostic, to_diagnostics
 from .lexer import Token, tokenize
 from .lines import DECL_WORDS, STEP_VERBS
 from .parser import parse
 from .syntax import (
-    Assign,
     BinOp,
     Call,
     EnvRef,
@@ -31,7 +31,6 @@ from .syntax import (
     Script,
     Span,
     Step,
-    Str,
     TypeExpr,
     Unary,
 )
@@ -109,7 +108,7 @@ class Analysis:
     source: str
     parse: ParseResult
     facts: Facts
-    result: CompileResult
+    diagnostics: tuple[CompileDiagnostic, ...]
     symbols: list[Symbol]
     folds: list[tuple[int, int]]
     tokens: list[SemanticToken]
@@ -118,6 +117,14 @@ class Analysis:
     env_keys: list[str]
     enums: dict[str, list[str | int | float]]
     lines: list[str] = field(default_factory=list)
+    _result: CompileResult | None = None
+
+    @property
+    def result(self) -> CompileResult:
+        """The full compile result (IR, YAML, AST JSON), computed on first use."""
+        if self._result is None:
+            self._result = compile_parsed(self.parse)
+        return self._result
 
     # --- lookups ----------------------------------------------------------------------------------------
     def binding_at(self, line: int, col: int) -> BindingInfo | None:
@@ -166,6 +173,13 @@ class Analysis:
                 continue
             seen.add(b.name)
             out.append((b.name, b.kind, b.type))
+        handler = self.parse.script.on_thread_error_span
+        if (
+            handler is not None
+            and (line, col) > (handler.start_line, handler.end_col)
+            and line >= handler.start_line
+        ):
+            out.extend((n, "implicit", "object") for n in ("error", "thread") if n not in seen)
         return out
 
     def tool_call_at(self, line: int, col: int) -> tuple[str, set[str]] | None:
@@ -217,7 +231,8 @@ def _parent_line(lines: list[str], line: int, col: int) -> int | None:
 def analyze(source: str) -> Analysis:
     """Parse, check and index `source` for editor features (never raises)."""
     pr = parse(source)
-    result, facts = compile_with_facts(pr)
+    problems, facts = check(pr)
+    diagnostics = to_diagnostics([*pr.problems, *problems], pr.lines)
     sc = pr.script
     lines = list(pr.lines)
     symbols = _outline(sc)
@@ -229,7 +244,7 @@ def analyze(source: str) -> Analysis:
         source,
         pr,
         facts,
-        result,
+        diagnostics,
         symbols,
         folds,
         tokens,
@@ -315,7 +330,7 @@ def _outline(sc: Script) -> list[Symbol]:
     if sc.script_span is None:
         return children
     start = sc.script_span
-    last = start
+    last = sc.end_span if sc.end_span is not None else start
     for c in children:
         if (c.span.end_line, c.span.end_col) > (last.end_line, last.end_col):
             last = c.span
@@ -663,7 +678,7 @@ def context_at(a: Analysis, line: int, col: int) -> Context:
                     k -= 2
                     continue
             break
-        return Context("field-access", prefix, path=tuple(path))
+        return Context("field-access", prefix, path=tuple(path), fields=_fields_of(a, tuple(path), line, col))
     if prev is not None and prev.kind == "name" and prev.text == "with":
         return Context("after-with", prefix)
     if prev is not None and prev.kind == "name" and prev.text == "goto":
@@ -745,6 +760,27 @@ def context_at(a: Analysis, line: int, col: int) -> Context:
     return Context("expression", prefix)
 
 
+def _fields_of(a: Analysis, path: tuple[str, ...], line: int, col: int) -> tuple[str, ...]:
+    """Known field names of the value at `path` (e.g. a tool output's fields), () when unknown."""
+    if not path:
+        return ()
+    ty = None
+    for sym in a.facts.symbols:
+        if sym.name != path[0]:
+            continue
+        if sym.scope is None or _within(sym.scope, line, col):
+            ty = sym.ty
+    if ty is None and path[0] == "input":
+        return tuple(a.facts.inputs)
+    for part in path[1:]:
+        if ty is None:
+            break
+        ty = ty.field(part)
+    if ty is None or ty.fields is None:
+        return ()
+    return tuple(name for name, _t in ty.fields)
+
+
 def _tool_after_with(toks: list[Token]) -> str | None:
     for i, t in enumerate(toks):
         if t.kind == "name" and t.text == "with" and i + 1 < len(toks):
@@ -754,6 +790,3 @@ def _tool_after_with(toks: list[Token]) -> str | None:
 
 def tool_names() -> list[str]:
     return sorted(TOOLS)
-
-
-_ = (Assign, Str)

@@ -7,7 +7,7 @@ env keys and, inside `on thread error`, `error` and `thread` are visible too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +141,8 @@ class Checker:
         self.decide_ids = 0
         n = len(pr.lines)
         self.scope_end: list[Span] = [Span(n, 0, n, 0)]
+        self.emitted: dict[str, set[str]] = {}
+        self.whole_output = False
 
     def err(self, span: Span, message: str, code: str, hint: str = "", severity: str = "error") -> None:
         self.out.append(Problem(span, message, code, hint, severity))
@@ -174,6 +176,7 @@ class Checker:
             self.steps(self.sc.on_thread_error)
             self.frames.pop()
             self.in_handler = False
+        self.unset_contract_fields()
         return self.out, self.f
 
     # --- declarations --------------------------------------------------------------------------------
@@ -605,6 +608,14 @@ class Checker:
                     self.expr(e)
             self.loop_frames.append({})
             elem = src.elem if src.kind == "list" and src.elem is not None else ANY
+            if src.kind in ("text", "number", "integer", "boolean", "null"):
+                self.err(
+                    st.source.span,
+                    f"'{k}' needs a list to iterate over, got {src.show()}",
+                    "iterate-type",
+                    "",
+                    "warning",
+                )
             if st.item is not None:
                 self.bind_loop(st.item.name, st.item.span, elem, st.span)
             if st.index is not None:
@@ -789,7 +800,15 @@ class Checker:
         self.fields(st)
         if not contract:
             return
-        given = set()
+        if (
+            st.kind == "emit"
+            and len(st.inputs) == 1
+            and st.inputs[0].name == "output"
+            and "output" not in contract
+        ):
+            self.whole_output = True  # brace dialect `output = value`: the whole result
+            return
+        given = self.emitted.setdefault(block, set())
         for a in st.inputs:
             given.add(a.name)
             fd = contract.get(a.name)
@@ -807,23 +826,24 @@ class Checker:
                 self.err(
                     a.value.span, f"{block} field '{a.name}' is {ty.show()}, got {lt.show()}", "field-type"
                 )
-        if (
-            st.kind == "emit"
-            and len(st.inputs) == 1
-            and st.inputs[0].name == "output"
-            and "output" not in contract
-        ):
-            return
-        missing = [n for n in contract if n not in given]
-        if missing:
-            self.err(
-                st.verb_span,
-                f"'{st.kind}' does not set {block} field{'s' if len(missing) > 1 else ''} "
-                + ", ".join(f"'{m}'" for m in missing),
-                "missing-field",
-                "",
-                "warning",
-            )
+
+    def unset_contract_fields(self) -> None:
+        """Output/stream fields that no emit/yield sets (the runtime accumulates emitted fields)."""
+        for block, fields, verb in (("output", self.f.outputs, "emit"), ("stream", self.f.stream, "yield")):
+            if block == "output" and self.whole_output:
+                continue
+            if block == "stream" and "stream" not in self.emitted:
+                continue  # nothing yields: no events, nothing to report
+            given = self.emitted.get(block, set())
+            for name, fd in fields.items():
+                if name not in given:
+                    self.err(
+                        fd.name_span,
+                        f"{block} field '{name}' is never set by '{verb}'",
+                        "missing-field",
+                        "",
+                        "warning",
+                    )
 
     def do_step(self, st: Step) -> Ty:
         tool = st.tool or ""
@@ -1129,7 +1149,13 @@ class Checker:
                 )
             return ANY
         if t.kind in ("text", "number", "integer", "boolean") and not safe:
-            self.err(span, f"{'an' if t.kind[0] in 'aeiou' else 'a'} {t.kind} value has no field '{name}'", "field-access", "", "warning")
+            self.err(
+                span,
+                f"{'an' if t.kind[0] in 'aeiou' else 'a'} {t.kind} value has no field '{name}'",
+                "field-access",
+                "",
+                "warning",
+            )
         return ANY
 
     def interp(self, p: InterpPath) -> None:
@@ -1191,8 +1217,3 @@ def lit_value(e: Expr) -> Any:
 
 def check(pr: ParseResult) -> tuple[list[Problem], Facts]:
     return Checker(pr).run()
-
-
-def names_of(items: Iterable[str]) -> list[str]:
-    return list(items)
-

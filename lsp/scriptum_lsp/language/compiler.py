@@ -42,16 +42,41 @@ class CompileResult:
         }
 
 
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """Safe YAML dumper (libyaml when available) that never writes anchors/aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+    return text
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _tree(value: Any) -> Any:
     if isinstance(value, Span):
         return [value.start_line + 1, value.start_col + 1, value.end_line + 1, value.end_col + 1]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         d: dict[str, Any] = {"node": type(value).__name__}
-        for f in dataclasses.fields(value):
-            v = getattr(value, f.name)
+        for name in _field_names(type(value)):
+            v = getattr(value, name)
             if v is None or v == [] or v == "":
                 continue
-            d[f.name] = _tree(v)
+            d[name] = _tree(v)
         return d
     if isinstance(value, list | tuple):
         return [_tree(v) for v in value]
@@ -88,7 +113,7 @@ def compile_with_facts(pr: ParseResult) -> tuple[CompileResult, Facts]:
     if error:
         return CompileResult(False, error, tools, diags, "", "", None, contract, pr.script.name), facts
     ir = build_ir(pr.script, facts)
-    ir_yaml = yaml.safe_dump(ir, sort_keys=False, allow_unicode=True, width=1_000_000)
+    ir_yaml = dump_yaml(ir)
     return CompileResult(True, "", tools, diags, ast_json(pr), ir_yaml, ir, contract, pr.script.name), facts
 
 

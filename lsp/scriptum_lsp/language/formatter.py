@@ -30,6 +30,7 @@ _PAREN_SPACE = frozenset(
 _NO_SPACE_BEFORE = frozenset({",", ")", "]", ";", ".", "?."})
 _NO_SPACE_AFTER = frozenset({"(", "[", ".", "?."})
 _BIND_VERBS = frozenset({"do", "ask", "agent", "plan", "run"})
+_STEP_WORDS = (STEP_VERBS - {"on"}) | {"section"}
 _DECL_BLOCKS = frozenset({"input", "output", "stream", "env"})
 
 
@@ -140,14 +141,20 @@ def format_parsed(source: str, pr: ParseResult) -> str:
 
     def walk(nodes: list[Node], depth: int, decl: bool) -> None:
         skip_next = False
+        after_check = False
         for idx, node in enumerate(nodes):
             if skip_next:
                 skip_next = False
                 continue
             ll = node.ll
             texts = _render_line(ll, lines, decl or _first_word(ll) == "enum")
-            items.append((ll.line, depth, texts))
             word = _first_word(ll)
+            # `on pass:` / `on fail:` written under a check at its own column go one level in
+            clause = word == "on" and len(ll.tokens) > 1 and ll.tokens[1].text in ("pass", "fail")
+            items.append(
+                (ll.line, depth + 1 if clause and after_check and not node.children else depth, texts)
+            )
+            after_check = (word == "check" and node.close is None) or (clause and after_check)
             child_decl = word in _DECL_BLOCKS or (word == "import")
             kids = node.children
             hoist: Node | None = None
@@ -156,9 +163,7 @@ def format_parsed(source: str, pr: ParseResult) -> str:
                 and kids
                 and _first_word(kids[-1].ll) in ("->", "->>")
                 and not kids[-1].children
-                and all(
-                    _first_word(k.ll) not in STEP_VERBS and _first_word(k.ll) != "section" for k in kids[:-1]
-                )
+                and all(_first_word(k.ll) not in _STEP_WORDS for k in kids[:-1])
                 and node.close is None
             ):
                 hoist = kids[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .checker import Facts, lit_value
+from .contract import enum_def
 from .syntax import (
     Action,
     Assign,
@@ -15,7 +16,6 @@ from .syntax import (
     Expr,
     Get,
     Index,
-    InterpPath,
     Lambda,
     ListLit,
     Lit,
@@ -244,10 +244,10 @@ def build_ir(sc: Script, facts: Facts) -> dict[str, Any]:
         "imports": imports,
         "env": env,
         "inputs": inputs,
+        "enums": [enum_def(e) for e in facts.enums.values()],
         "steps": steps_ir(sc.body, ""),
         "on_thread_error": steps_ir(sc.on_thread_error, "E."),
     }
 
 
 __all__ = ["IR_VERSION", "build_ir", "expr_ir", "type_ir"]
-_ = InterpPath

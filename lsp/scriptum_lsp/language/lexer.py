@@ -36,6 +36,50 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# the same tokens without groups: `findall` gives plain strings, classified by their first character
+_FAST_RE = re.compile(
+    r"""[ \t\f\v\u00a0\ufeff]+|--.*|"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*\\?|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"""
+    r"""|[A-Za-z_][A-Za-z0-9_]*|->>|->|=>|\?\.|\?\?|==|!=|<=|>=|.""",
+    re.DOTALL,
+)
+_WS = frozenset(" \t\f\v\u00a0\ufeff")
+_OP_CHARS = frozenset("-+*/%<>=!.,:;()[]{}|@?")
+_FIRST: dict[str, str] = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"}
+_FIRST.update({c: "num" for c in "0123456789"})
+_FIRST.update({c: "op" for c in _OP_CHARS})
+_FIRST.update({c: "ws" for c in _WS})
+_FIRST['"'] = "str"
+
+
+def _string_kind(s: str) -> str:
+    if len(s) < 2 or s[-1] != '"':
+        return "badstr"
+    k = len(s) - 2
+    while k > 0 and s[k] == "\\":
+        k -= 1
+    return "str" if (len(s) - 2 - k) % 2 == 0 else "badstr"
+
+
+def _fast_line(line: str, i: int, toks: list[Token]) -> None:
+    pos = 0
+    first = _FIRST
+    for s in _FAST_RE.findall(line):
+        end = pos + len(s)
+        kind = first.get(s[0])
+        if kind is None:
+            kind = "num" if s[0].isdigit() else "bad"
+        elif kind == "ws":
+            pos = end
+            continue
+        elif kind == "op":
+            if s[0] == "-" and s.startswith("--"):
+                kind = "comment"
+        elif kind == "str":
+            kind = _string_kind(s)
+        toks.append(Token(kind, s, i, pos, i, end))
+        pos = end
+
+
 _SECTION_RE = re.compile(r"[ \t]*###(.*?)(###)?[ \t]*$")
 
 
@@ -61,10 +105,7 @@ def tokenize(lines: list[str]) -> list[list[Token]]:
             continue
         if '"""' not in line:
             # fast path: no multi-line strings on this line
-            for mt in _TOKEN_RE.finditer(line):
-                kind = mt.lastgroup or "bad"
-                if kind != "ws":
-                    toks.append(Token(kind, mt.group(), i, mt.start(), i, mt.end()))
+            _fast_line(line, i, toks)
             i += 1
             continue
         pos = 0

@@ -230,7 +230,9 @@ def build_tree(lls: list[LogicalLine], blanks: list[int], problems: list[Problem
                     too_deep = True
                     t0 = cur.tokens[0] if cur.tokens else None
                     if t0 is not None:
-                        problems.append(Problem(Span(t0.line, t0.col, t0.end_line, t0.end_col), "nested too deeply"))
+                        problems.append(
+                            Problem(Span(t0.line, t0.col, t0.end_line, t0.end_col), "nested too deeply")
+                        )
                 continue
             stack.append((node, cur.indent, cur.opens_brace is not None))
     for node, _indent, is_brace in stack[1:]:

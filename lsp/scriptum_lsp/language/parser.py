@@ -57,14 +57,20 @@ _CMP = frozenset({"==", "!=", "<", ">", "<=", ">="})
 _CMP_PREC = 4
 _OP_PREC = {"??": 5, "+": 6, "-": 6, "*": 7, "/": 7, "%": 7, **dict.fromkeys(_CMP, _CMP_PREC)}
 _WORD_PREC = {"or": 1, "and": 2}
+_PREFIX = frozenset({"not", "!", "-"})
 _INTERP_PATH = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
 _ANNOTATION = re.compile(r"--\s*@([A-Za-z_][A-Za-z0-9_]*)\s*(.*)$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "{": "{", "}": "}", "0": "\0"}
 MAX_DEPTH = 100
 
 
+_new_tuple = tuple.__new__
+
+
 def tspan(t: Token) -> Span:
-    return Span(t.line, t.col, t.end_line, t.end_col)
+    """The span of a token (fast: the token's last four fields are the span)."""
+    span: Span = _new_tuple(Span, t[2:])
+    return span
 
 
 class ParseError(Exception):
@@ -136,6 +142,8 @@ class Tokens:
             got = f"unexpected character {t.text!r}"
             self.p.problem(self.here(), got)
             return ParseError()
+        elif t.kind == "badtstr":
+            return ParseError()  # already reported by the lexer
         elif t.kind == "badstr":
             self.p.problem(self.here(), "unterminated string", hint='close it with "')
             return ParseError()
@@ -320,6 +328,7 @@ class Parser:
                 c.expect_end()
         if ll.opens_brace is not None:
             sc.dialect = "brace"
+        sc.end_span = node_end(node)
         if node.children:
             self.top_level(node.children)
 
@@ -398,8 +407,6 @@ class Parser:
         blk = Block(kind, tspan(kw), span)
         self.script.blocks.append(blk)
         self.script.order.append((kind, tspan(kw)))
-        if self.script.body_start is not None:
-            pass  # reported by the checker (block after the body)
         items: list[list[Token]] = []
         if not c.at_end():
             if c.is_op("{"):
@@ -872,6 +879,8 @@ class Parser:
             self.problem(tspan(node.children[0].ll.tokens[0]), "unexpected indentation")
 
     def loop_vars(self, c: Tokens, st: Step) -> None:
+        if c.is_name("in") or c.is_name("from"):
+            raise c.fail("expected a loop variable")
         item = c.expect_name("a loop variable")
         st.item = Param(item.text, tspan(item))
         if c.accept_op(","):
@@ -905,7 +914,8 @@ class Parser:
                 code="style",
             )
         else:
-            c.expect_name("'in' after the loop variable") if not c.is_name("in") else c.next()
+            if not c.accept_name("in"):
+                raise c.fail("expected 'in' after the loop variable")
         st.source = self.expr(c)
         if c.accept_name("parallel"):
             st.parallel = self.expr(c)
@@ -1078,16 +1088,9 @@ class Parser:
                         anon += 1
                         bname = f"when {anon}" if first.text == "when" else "otherwise"
                         bspan = tspan(first)
-                        br = Branch(bname, bspan, join(tspan(first), tspan(ll.tokens[-1])))
+                        br = Branch(bname, bspan, join(tspan(first), node_end(child)))
                         self.body_into(child.children, br.body)
                         st.branches.append(br)
-                    if (
-                        st.branches
-                        and first.text == "when"
-                        and cc.toks
-                        and any(b.name == bname for b in st.branches[:-1])
-                    ):
-                        pass
                     if first.text == "when":
                         assert cond is not None
                         if st.otherwise is not None:
@@ -1295,9 +1298,9 @@ class Parser:
 
     def binary(self, c: Tokens, min_prec: int) -> Expr:
         """Precedence climbing over the binary operators (all left-associative; comparisons do not chain)."""
-        left = self.prefix(c)
         toks = c.toks
         n = len(toks)
+        left = self.prefix(c) if c.i < n and toks[c.i].text in _PREFIX else self.postfix(c)
         chain = 0
         while c.i < n:
             t = toks[c.i]
@@ -1337,10 +1340,7 @@ class Parser:
             c.depth += 1
             if c.depth > MAX_DEPTH:
                 raise c.fail("expression nested too deeply")
-            if t.text == "-":
-                operand = self.prefix(c)
-            else:
-                operand = self.binary(c, _CMP_PREC)
+            operand = self.prefix(c) if t.text == "-" else self.binary(c, _CMP_PREC)
             c.depth -= 1
             span = Span(t.line, t.col, operand.span.end_line, operand.span.end_col)
             if t.text != "-":
@@ -1356,26 +1356,33 @@ class Parser:
 
     def postfix(self, c: Tokens) -> Expr:
         e = self.primary(c)
+        toks = c.toks
+        n = len(toks)
         chain = 0
-        while True:
+        while c.i < n:
+            t = toks[c.i]
+            if t.kind != "op":
+                return e
+            tx = t.text
             chain += 1
             if chain > MAX_DEPTH:
                 raise c.fail("expression too long")
-            if c.is_op(".") or c.is_op("?."):
-                dot = c.next()
-                f = c.expect_name("a field name after '" + dot.text + "'")
-                if c.is_op("(") and dot.text == ".":
+            if tx == "." or tx == "?.":
+                c.i += 1
+                f = c.expect_name("a field name after '" + tx + "'")
+                if tx == "." and c.is_op("("):
                     args, end = self.call_args(c)
                     e = Method(join(e.span, end), e, f.text, tspan(f), args)
                 else:
-                    e = Get(join(e.span, tspan(f)), e, f.text, dot.text == "?.", tspan(f))
-            elif c.is_op("["):
-                c.next()
+                    e = Get(join(e.span, tspan(f)), e, f.text, tx == "?.", tspan(f))
+            elif tx == "[":
+                c.i += 1
                 at = self.expr(c)
                 close_tok = c.expect_op("]", "to close the index")
                 e = Index(join(e.span, tspan(close_tok)), e, at)
             else:
                 return e
+        return e
 
     def call_args(self, c: Tokens) -> tuple[list[Expr], Span]:
         c.expect_op("(")
@@ -1389,33 +1396,39 @@ class Parser:
         return args, tspan(close_tok)
 
     def primary(self, c: Tokens) -> Expr:
-        t = c.peek()
-        if t is None:
+        toks = c.toks
+        i = c.i
+        n = len(toks)
+        if i >= n:
             raise c.fail("expected an expression")
+        t = toks[i]
         k = t.kind
+        if k == "name":
+            text = t.text
+            nt = toks[i + 1] if i + 1 < n else None
+            if nt is not None and nt.kind == "op":
+                if nt.text == "=>":
+                    c.i = i + 2
+                    body = self.expr(c)
+                    return Lambda(join(tspan(t), body.span), [Param(text, tspan(t))], body)
+                if nt.text == "(":
+                    c.i = i + 1
+                    if text == "env":
+                        return self.env_call(c, t)
+                    args, end = self.call_args(c)
+                    return Call(join(tspan(t), end), text, tspan(t), args)
+            c.i = i + 1
+            if text == "true" or text == "false":
+                return Lit(tspan(t), text == "true")
+            if text == "null":
+                return Lit(tspan(t), None)
+            return Name(tspan(t), text)
         if k == "num":
-            c.next()
+            c.i = i + 1
             return Lit(tspan(t), number_value(t.text))
         if k == "str" or k == "tstr":
-            c.next()
+            c.i = i + 1
             return self.string(t)
-        if k == "name":
-            if c.is_op("=>", 1):
-                c.next()
-                c.next()
-                body = self.expr(c)
-                return Lambda(join(tspan(t), body.span), [Param(t.text, tspan(t))], body)
-            c.next()
-            if t.text in ("true", "false"):
-                return Lit(tspan(t), t.text == "true")
-            if t.text == "null":
-                return Lit(tspan(t), None)
-            if c.is_op("("):
-                if t.text == "env":
-                    return self.env_call(c, t)
-                args, end = self.call_args(c)
-                return Call(join(tspan(t), end), t.text, tspan(t), args)
-            return Name(tspan(t), t.text)
         if k == "op":
             if t.text == "(":
                 # lambda with parameters?
@@ -1500,6 +1513,8 @@ class Parser:
         triple = t.kind == "tstr"
         interpolate = interpolate and not triple
         raw = t.text[3:-3] if triple else t.text[1:-1]
+        if "{" not in raw and "\\" not in raw:
+            return Str(tspan(t), [raw], triple)
         line, col = t.line, t.col + (3 if triple else 1)
         parts: list[str | InterpPath] = []
         buf: list[str] = []
@@ -1521,8 +1536,9 @@ class Parser:
                         parts.append("".join(buf))
                         buf = []
                     path = [p.strip() for p in m.group(1).split(".")]
-                    pl, pc = _pos(raw, i + 1, line, col)
-                    parts.append(InterpPath(path, Span(pl, pc, pl, pc + len(inner))))
+                    lead = len(inner) - len(inner.lstrip())
+                    pl, pc = _pos(raw, i + 1 + lead, line, col)
+                    parts.append(InterpPath(path, Span(pl, pc, pl, pc + len(m.group(1)))))
                     i = close + 1
                     continue
                 if not triple:

@@ -362,6 +362,7 @@ class Script:
     on_thread_error: list[Step] = field(default_factory=list)
     on_thread_error_span: Span | None = None
     dialect: str = "indent"  # indent | brace
+    end_span: Span | None = None  # the last token of the `script` line's block (its `}` in the brace dialect)
     # (kind, span) of declaration blocks and enums in source order, for the block-order check
     order: list[tuple[str, Span]] = field(default_factory=list)
     # first body step position (declarations after it are out of order)

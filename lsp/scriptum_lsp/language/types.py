@@ -53,6 +53,8 @@ class Ty:
             )
         if self.kind == "enum":
             return self.enum or "enum"
+        if self.kind == "object" and self.origin:
+            return f"object ({self.origin})"
         return self.kind
 
 

@@ -81,6 +81,13 @@ class ScriptumLanguageServer(LanguageServer):
         with contextlib.suppress(Exception):
             self.protocol.notify(STATUS_METHOD, payload)
 
+    def lsp_position(self, uri: str, line: int, col: int) -> types.Position:
+        """A code-point (line, col) on an open document -> Position in the negotiated encoding (clamped)."""
+        return types.Position(*self.engine.position(uri, line, col))
+
+    def lsp_range(self, uri: str, line: int, start: int, end_line: int, end: int) -> types.Range:
+        return types.Range(self.lsp_position(uri, line, start), self.lsp_position(uri, end_line, end))
+
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
         self.pending_tasks.add(task)

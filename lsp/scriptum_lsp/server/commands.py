@@ -15,7 +15,7 @@ import logging
 import shutil
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,9 @@ from lsprotocol import types
 from scriptum_lsp.api.errors import ApiError, NotFound
 from scriptum_lsp.engine import runs
 from scriptum_lsp.engine.errors import RemoteDraftChanged
+from scriptum_lsp.engine.model import CompileOutcome, DocSnapshot, content_hash
+from scriptum_lsp.language import compile_source
+from scriptum_lsp.language.inputs import validate_input
 from scriptum_lsp.server import cmd_docs
 from scriptum_lsp.server.cmd_args import (
     CommandError,
@@ -72,14 +75,13 @@ Handler = Callable[[Server, "CommandState", dict[str, Any]], Awaitable[Any]]
 
 @dataclass
 class CommandState:
-    """Per-server state of the commands: finished runs (for `scriptum/threadContent`) and run diagnostics."""
+    """Per-server state of the commands: finished runs (for `scriptum/threadContent`), the thread-following
+    policy, the active versions shown by code lenses, and background cancellations."""
 
     outcomes: dict[str, runs.RunOutcome] = field(default_factory=dict)
-    run_diagnostic_uris: set[str] = field(default_factory=set)
     follow_policy: runs.FollowPolicy = field(default_factory=runs.FollowPolicy)
     # script -> (monotonic time, active version or None when the script does not exist); for code lenses
     script_info: dict[str, tuple[float, int | None]] = field(default_factory=dict)
-
     background: set[asyncio.Future[Any]] = field(default_factory=set)
 
     def forget_script(self, name: str) -> None:
@@ -104,7 +106,7 @@ def _script_name(ls: Server, uri: str) -> str:
     return str(name)
 
 
-def _snapshot(ls: Server, uri: str) -> Any:
+def _snapshot(ls: Server, uri: str) -> DocSnapshot:
     snap = ls.engine.snapshot(uri)
     if snap is None:
         raise CommandError(f"{uri} is not open in the editor; open it first", kind="not-open")
@@ -112,9 +114,7 @@ def _snapshot(ls: Server, uri: str) -> Any:
 
 
 def _encoding(ls: Server) -> str:
-    enc = getattr(ls.engine, "position_encoding", None) or getattr(ls.workspace, "position_encoding", None)
-    text = str(getattr(enc, "value", enc) or "utf-16").lower()
-    return text if text in ("utf-8", "utf-16", "utf-32") else "utf-16"
+    return str(ls.engine.position_encoding)
 
 
 def _caps(ls: Server) -> types.ClientCapabilities:
@@ -149,7 +149,7 @@ def _cache_dir(ls: Server) -> Path:
 
 
 def _organization(ls: Server) -> str:
-    return str(getattr(ls.engine.settings, "organization", "") or "")
+    return ls.engine.settings.organization or ""
 
 
 def _show_document(ls: Server, uri: str, *, take_focus: bool = True) -> bool:
@@ -195,7 +195,9 @@ def _compile_problems(diagnostics: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-async def _save_and_compile(ls: Server, uri: str, *, force: bool = False, verify: bool = False) -> Any:
+async def _save_and_compile(
+    ls: Server, uri: str, *, force: bool = False, verify: bool = False
+) -> CompileOutcome:
     """Save + compile through the engine; a remote draft changed under us becomes a CommandError.
 
     `verify` makes the engine compare the remote draft with what it last saved even if it confirmed it a
@@ -213,7 +215,24 @@ async def _save_and_compile(ls: Server, uri: str, *, force: bool = False, verify
         ) from None
 
 
-def _require_compiled(outcome: Any, action: str, name: str) -> None:
+@contextlib.asynccontextmanager
+async def _draft_holds(ls: Server, name: str, text: str, action: str) -> AsyncIterator[None]:
+    """Hold the script's save lock while acting on the draft, and only if the remote draft still holds
+    exactly `text` (an automatic save of newer typing may have run since our compile)."""
+    script_state = ls.engine.scripts.get(name)
+    if script_state is None:
+        yield
+        return
+    async with script_state.lock:
+        if script_state.saved_hash != content_hash(text):
+            raise CommandError(
+                f"{action} refused: the draft of {name} changed while it was being compiled; try again",
+                kind="conflict",
+            )
+        yield
+
+
+def _require_compiled(outcome: CompileOutcome, action: str, name: str) -> None:
     if outcome.success:
         return
     problems = _compile_problems(outcome.diagnostics) or ["the compiler reported failure without diagnostics"]
@@ -238,10 +257,11 @@ async def cmd_compile(ls: Server, state: CommandState, values: dict[str, Any]) -
 async def cmd_publish(ls: Server, state: CommandState, values: dict[str, Any]) -> dict[str, Any]:
     uri = require_str(values, "uri")
     name = _script_name(ls, uri)
-    _snapshot(ls, uri)
+    text = _snapshot(ls, uri).text
     outcome = await _save_and_compile(ls, uri, verify=True)
     _require_compiled(outcome, "Publish", name)
-    response = await ls.engine.client().publish_draft(name)
+    async with _draft_holds(ls, name, text, "Publish"):
+        response = await ls.engine.client().publish_draft(name)
     version = _int(response.get("version")) or 0
     state.forget_script(name)
     _info(ls, f"Published {name} v{version}")
@@ -250,29 +270,22 @@ async def cmd_publish(ls: Server, state: CommandState, values: dict[str, Any]) -
 
 
 def _local_contract_and_lines(text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
-    """The input contract and step lines from the local compiler (None/{} if it cannot say)."""
-    try:
-        from scriptum_lsp.language import compile_source
-    except ImportError:  # pragma: no cover - the language package always provides it
-        return None, {}
+    """The input contract and the step lines from the local compiler.
+
+    The contract is None when the local compile fails: the remote compile then reports the errors, and a
+    contract of a broken script would only add noise to them.
+    """
     try:
         result = compile_source(text)
     except Exception:  # the local compiler must never block a run
         log.exception("local compile failed")
         return None, {}
-    contract = getattr(result, "contract", None)
-    if contract is not None and not isinstance(contract, Mapping):
-        to_json = getattr(contract, "to_json", None)
-        contract = to_json() if callable(to_json) else None
-    ir = getattr(result, "ir", None)
-    return (dict(contract) if isinstance(contract, Mapping) else None), runs.step_lines(ir)
+    return (dict(result.contract) if result.success else None), runs.step_lines(result.ir)
 
 
 def _check_input(contract: Mapping[str, Any] | None, value: dict[str, Any], source: str) -> None:
     if not contract:
         return
-    from scriptum_lsp.language.inputs import validate_input
-
     problems = validate_input(contract, value)
     if problems:
         raise input_mismatch([p.render() for p in problems], source)
@@ -297,15 +310,6 @@ def _run_diagnostic(ls: Server, text: str, outcome: runs.RunOutcome) -> list[typ
             code=outcome.status,
         )
     ]
-
-
-def _set_run_diagnostics(ls: Server, state: CommandState, uri: str, diags: list[types.Diagnostic]) -> None:
-    setter = getattr(ls, "set_run_diagnostics", None) or ls.engine.set_run_diagnostics
-    setter(uri, diags)
-    if diags:
-        state.run_diagnostic_uris.add(uri)
-    else:
-        state.run_diagnostic_uris.discard(uri)
 
 
 class _Progress:
@@ -387,7 +391,7 @@ async def cmd_test(ls: Server, state: CommandState, values: dict[str, Any]) -> d
     uri = require_str(values, "uri")
     name = _script_name(ls, uri)
     snap = _snapshot(ls, uri)
-    path = Path(snap.path) if getattr(snap, "path", None) else None
+    path = Path(snap.path) if snap.path else None
     test_input = load_test_input(values.get("input"), path)
     local_contract, lines = _local_contract_and_lines(snap.text)
     _check_input(local_contract, test_input.value, test_input.source)
@@ -398,9 +402,10 @@ async def cmd_test(ls: Server, state: CommandState, values: dict[str, Any]) -> d
     if isinstance(remote_contract, Mapping):
         _check_input(remote_contract, test_input.value, test_input.source)
 
-    _set_run_diagnostics(ls, state, uri, [])  # a new run replaces the previous run's diagnostics
+    ls.set_run_diagnostics(uri, [])  # a new run replaces the previous run's diagnostics
     api = ls.engine.client()
-    started = await api.test_draft(name, json.dumps(test_input.value), bool(values.get("loadEnv", False)))
+    async with _draft_holds(ls, name, snap.text, "Test"):
+        started = await api.test_draft(name, json.dumps(test_input.value), bool(values.get("loadEnv", False)))
     thread_id = str(started.get("threadId") or "")
     if not thread_id:
         raise CommandError("TestScriptDraft returned no thread id", kind="bad-response")
@@ -417,7 +422,7 @@ async def cmd_test(ls: Server, state: CommandState, values: dict[str, Any]) -> d
 
     current = ls.engine.snapshot(uri)
     text = current.text if current is not None else snap.text
-    _set_run_diagnostics(ls, state, uri, _run_diagnostic(ls, text, result))
+    ls.set_run_diagnostics(uri, _run_diagnostic(ls, text, result))
     ls.protocol.notify(THREAD_FINISHED, result.to_json())
     _open_run(ls, result, values)
     return result.to_json()
@@ -586,9 +591,8 @@ async def cmd_overwrite_draft(ls: Server, state: CommandState, values: dict[str,
     result = await ls.engine.overwrite_remote(uri)
     _refresh_lenses(ls)
     out: dict[str, Any] = {"name": name, "overwritten": True}
-    if hasattr(result, "success"):
-        out["success"] = bool(result.success)
-        out["diagnostics"] = list(getattr(result, "diagnostics", []))
+    out["success"] = bool(result.success)
+    out["diagnostics"] = list(result.diagnostics)
     return out
 
 
@@ -605,9 +609,9 @@ async def cmd_open_remote_draft(ls: Server, state: CommandState, values: dict[st
 async def cmd_status(ls: Server, state: CommandState, values: dict[str, Any]) -> dict[str, Any]:
     settings = ls.engine.settings
     out: dict[str, Any] = {
-        "endpoint": str(getattr(settings, "endpoint", "") or ""),
-        "organization": str(getattr(settings, "organization", "") or ""),
-        "tokenSource": str(getattr(settings, "token_source", "") or ""),
+        "endpoint": settings.endpoint,
+        "organization": settings.organization or "",
+        "tokenSource": settings.token_source,
         "authenticated": False,
         "scripts": [],
         "error": None,

@@ -31,7 +31,8 @@ def merge(base: Mapping[str, Any] | None, overlay: object) -> dict[str, Any]:
         out = {**out, **out.pop(SECTION)}
     if isinstance(overlay, Mapping):
         for key, value in overlay.items():
-            if value is None or value == "":
+            # an empty token is a sign-out: it must replace the token from initializationOptions
+            if value is None or (value == "" and key != "token"):
                 continue
             if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
                 out[key] = merge(out[key], value)

@@ -33,5 +33,6 @@ def setup_logging(level: str = "warning", log_file: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers = handlers
     root.setLevel(getattr(logging, level.upper(), logging.WARNING))
-    # pygls logs every message at debug level, including initializationOptions: keep it quiet
-    logging.getLogger("pygls").setLevel(max(root.level, logging.INFO))
+    # pygls logs every message it sends or receives (initializationOptions included) at info level:
+    # keep it at warning; the redacting filter is the second line of defence
+    logging.getLogger("pygls").setLevel(max(root.level, logging.WARNING))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -12,7 +13,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CACHE: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+_FAILED: dict[tuple[Any, ...], float] = {}
 LIST_TOOLS_TIMEOUT = 3.0
+RETRY_AFTER_FAILURE_S = 60.0
 
 
 def _schema(value: object) -> dict[str, Any]:
@@ -50,6 +53,9 @@ def cached_tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
 
 async def tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
     key = ls.engine.settings.connection_key()
+    failed_at = _FAILED.get(key)
+    if failed_at is not None and time.monotonic() - failed_at < RETRY_AFTER_FAILURE_S:
+        return catalog_tools()  # offline: do not make every hover wait for the timeout
     if key not in _CACHE:
         remote: dict[str, dict[str, Any]] = {}
         try:
@@ -64,6 +70,7 @@ async def tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
                     }
         except Exception as exc:  # offline: the catalog is enough
             log.info("ListTools unavailable: %s", type(exc).__name__)
+            _FAILED[key] = time.monotonic()
             return catalog_tools()
         _CACHE[key] = remote
     return cached_tools(ls)

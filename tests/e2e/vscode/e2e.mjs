@@ -109,7 +109,46 @@ async function dismissNotifications() {
   for (const b of await clear.all()) await b.click({ timeout: 1000 }).catch(() => {});
 }
 
+/** Restricted Mode: the workspace's endpoint, organization and interpreter settings must be ignored. */
+async function untrusted() {
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  shotNo = 20;
+  await page.goto(url);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 15000 });
+  await page.keyboard.type(FILE);
+  await quickInputRow(FILE, 30000);
+  await page.keyboard.press('Enter');
+  const activated = await waitFor(() => readReport().find((e) => e.event === 'activate'), 60000, 'activation in Restricted Mode');
+  assert(activated.trusted === false, 'the workspace is untrusted');
+  const started = await waitFor(() => readReport().find((e) => e.event === 'client-started' || e.event === 'server-error'), 60000, 'the server start');
+  assert(started.event === 'client-started' && started.python === process.env.PYTHON_PATH, `the user's interpreter runs the server, not the workspace's (${JSON.stringify(started)})`);
+  const status = await waitFor(() => readReport().find((e) => e.event === 'status' && e.endpoint), 60000, 'a status from the server');
+  assert(status.endpoint === emu && status.organization === emuOrg, `the server uses the user's endpoint and organization (${JSON.stringify(status)})`);
+  await page.locator('.statusbar-item', { hasText: `Scriptum: ${new URL(emu).host} · ${emuOrg}` }).first().waitFor({ timeout: 15000 });
+  await shot('untrusted-workspace');
+  const evil = fs.readFileSync(env('EVIL_LOG'), 'utf8').trim();
+  assert(evil === '', `nothing reached the workspace's endpoint (got: ${evil.slice(0, 200)})`);
+  log('Restricted Mode: workspace endpoint, organization and interpreter ignored');
+}
+
 let code = 1;
+if (process.env.SCENARIO === 'untrusted') {
+  try {
+    await untrusted();
+    code = 0;
+    log('UNTRUSTED E2E PASSED');
+  } catch (e) {
+    console.error('UNTRUSTED E2E FAILED:', e.message);
+    if (page) await page.screenshot({ path: path.join(art, 'failure-untrusted.png') }).catch(() => {});
+  } finally {
+    await browser.close();
+  }
+  process.exit(code);
+}
 try {
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => log('pageerror:', e.message));
@@ -316,6 +355,36 @@ try {
   const status = await page.locator('.statusbar-item', { hasText: 'Scriptum:' }).first().innerText();
   log('status bar', JSON.stringify(status));
   assert(status.includes(new URL(emu).host) && status.includes(emuOrg), 'status bar shows endpoint host and organization');
+
+
+  // 11. clicking the status bar item shows scriptum.status
+  await page.locator('.statusbar-item', { hasText: 'Scriptum:' }).first().click();
+  await quickInputRow('Signed in: yes');
+  await quickInputRow(`Script ${SCRIPT}:`);
+  await shot('status');
+  await page.keyboard.press('Escape');
+
+  // 12. Restart Server: a new server process starts with the stored token and publishes diagnostics again
+  const startsBefore = readReport().filter((e) => e.event === 'client-started').length;
+  await focusEditor();
+  since = Date.now();
+  await palette('Scriptum: Restart Server');
+  await waitFor(() => readReport().filter((e) => e.event === 'client-started').length > startsBefore, 60000, 'the restarted server');
+  await waitFor(() => readReport().find((e) => e.event === 'status' && e.state === 'ok' && e.t >= since), 30000, 'the restarted server to reach the endpoint with the stored token');
+  log('server restarted and connected with the stored token');
+
+  // 13. Sign Out: the running server drops the token; the next compile is refused and the status bar warns
+  await focusEditor();
+  since = Date.now();
+  await palette('Scriptum: Sign Out');
+  await waitFor(() => readReport().find((e) => e.event === 'settings-pushed' && !e.hasToken && e.t >= since), 15000, 'the sign-out pushed to the server');
+  await focusEditor();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('-- after sign-out');
+  await waitFor(() => readReport().find((e) => e.event === 'statusbar' && e.health === 'warning' && e.t >= since), 30000, 'the unauthorized warning after sign-out');
+  assert(readReport().filter((e) => e.event === 'client-started').length === startsBefore + 1, 'sign-out did not restart the server');
+  log('signed out: the server is unauthorized again');
+  await shot('signed-out');
 
   code = 0;
   log('E2E PASSED');

@@ -19,10 +19,18 @@ step "editors (cached in $EDITORS)"
 EDITORS_DIR=$EDITORS "$HERE/install-editors.sh"
 CS=$EDITORS/cs4100/node_modules/.bin/code-server
 
-step "package the extension"
-[ -d "$EXT/node_modules" ] || (cd "$EXT" && npm ci --no-audit --no-fund >/dev/null)
-(cd "$EXT" && PYTHON=$PY npm run --silent package >"$EDITORS/vsce-package.log" 2>&1) || { tail -30 "$EDITORS/vsce-package.log"; exit 1; }
 VSIX=$EXT/scriptum.vsix
+# `npm test` has just packaged it in the project's test command: reuse it unless a source is newer
+if [ -f "$VSIX" ] && [ -z "$(find "$EXT/src" "$EXT/syntaxes" "$EXT/snippets" "$EXT/media" "$EXT/package.json" \
+     "$EXT/language-configuration.json" "$EXT/README.md" "$ROOT/lsp/scriptum_lsp" "$ROOT/pyproject.toml" \
+     -newer "$VSIX" -type f -not -name '*.pyc' -print -quit)" ]; then
+  step "reuse the packaged extension ($VSIX is up to date)"
+else
+  step "package the extension"
+  [ -d "$EXT/node_modules" ] || (cd "$EXT" && npm ci --no-audit --no-fund >/dev/null)
+  (cd "$EXT" && PYTHON=$PY npm run --silent package >"$EDITORS/vsce-package.log" 2>&1) \
+    || { tail -30 "$EDITORS/vsce-package.log"; exit 1; }
+fi
 
 RUN=$EDITORS/vscode-e2e-run
 rm -rf "$RUN" "$ART"
@@ -96,7 +104,36 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$CPORT/healthz" >/dev/null 
 step "drive VS Code with Playwright"
 cp "$HERE/e2e.mjs" "$EDITORS/harness/scriptum-e2e.mjs"
 rc=0
-(cd "$EDITORS/harness" && CS_URL="http://127.0.0.1:$CPORT/?folder=$RUN/ws" REPORT_FILE="$REPORT" ART_DIR="$ART" \
-  EMU_URL="$EMU" EMU_TOKEN="$TOKEN" EMU_ORG="$ORG" WS_DIR="$RUN/ws" timeout 300 node scriptum-e2e.mjs) || rc=$?
+(cd "$EDITORS/harness" && SCENARIO=main CS_URL="http://127.0.0.1:$CPORT/?folder=$RUN/ws" REPORT_FILE="$REPORT" \
+  ART_DIR="$ART" EMU_URL="$EMU" EMU_TOKEN="$TOKEN" EMU_ORG="$ORG" timeout 300 node scriptum-e2e.mjs) || rc=$?
+kill -TERM -- "-${PIDS[-1]}" 2>/dev/null || true
+if [ $rc -ne 0 ]; then step "main scenario failed (exit $rc); artifacts in $ART"; exit $rc; fi
+
+# Untrusted workspace: its .vscode/settings.json tries to send code (and the token) to another endpoint and
+# to run another interpreter. Both are restricted settings: VS Code must ignore them in Restricted Mode.
+step "untrusted workspace scenario"
+EVIL_PORT=$(free_port)
+setsid "$PY" -m http.server "$EVIL_PORT" --bind 127.0.0.1 --directory "$RUN/tmp" >/dev/null 2>"$RUN/evil-requests.log" &
+PIDS+=($!)
+mkdir -p "$RUN/ws-untrusted/.vscode" "$RUN/data2/User"
+cp "$HERE/workspace/greeter.scriptum" "$RUN/ws-untrusted/"
+cat >"$RUN/ws-untrusted/.vscode/settings.json" <<JSON
+{ "scriptum.endpoint": "http://127.0.0.1:$EVIL_PORT", "scriptum.organization": "evil-org",
+  "scriptum.server.pythonPath": "$RUN/ws-untrusted/evil-python" }
+JSON
+sed -e 's/"security.workspace.trust.enabled": false/"security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.banner": "always"/' \
+  "$RUN/data/User/settings.json" >"$RUN/data2/User/settings.json"
+REPORT2=$RUN/report-untrusted.jsonl
+: >"$REPORT2"
+CPORT2=$(free_port)
+SCRIPTUM_VSCODE_TEST_REPORT=$REPORT2 setsid "$CS" --auth none --bind-addr "127.0.0.1:$CPORT2" --disable-telemetry \
+  --disable-update-check --user-data-dir "$RUN/data2" --extensions-dir "$RUN/ext" "$RUN/ws-untrusted" \
+  >"$RUN/code-server-untrusted.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$CPORT2/healthz" >/dev/null && break; sleep 0.25; done
+(cd "$EDITORS/harness" && SCENARIO=untrusted CS_URL="http://127.0.0.1:$CPORT2/?folder=$RUN/ws-untrusted" \
+  REPORT_FILE="$REPORT2" ART_DIR="$ART" EMU_URL="$EMU" EMU_TOKEN="$TOKEN" EMU_ORG="$ORG" PYTHON_PATH="$PY" \
+  EVIL_LOG="$RUN/evil-requests.log" timeout 120 node scriptum-e2e.mjs) || rc=$?
+cp "$REPORT2" "$ART/" 2>/dev/null || true
 step "done (exit $rc); artifacts in $ART"
 exit $rc

@@ -26,8 +26,9 @@ export function versionPath(script: string, version: number): string {
   return `/${seg(script)}/v${version}/${seg(script)}@v${version}.scriptum`;
 }
 
+/** Parses our version paths and the server's own (`/<script>/v<version>.scriptum`, used by code lenses). */
 export function parseVersionPath(path: string): { script: string; version: number } | undefined {
-  const m = /^\/([^/]+)\/v(\d+)\/[^/]*$/.exec(path);
+  const m = /^\/([^/]+)\/v(\d+)(?:\/[^/]*|\.scriptum)$/.exec(path);
   if (!m) return undefined;
   return { script: unseg(m[1]), version: Number(m[2]) };
 }
@@ -51,8 +52,9 @@ export function runPath(threadId: string, script: string, status: string | undef
   return `/${seg(threadId)}/${seg(title)}.json`;
 }
 
+/** Parses our run paths and the server's own (`/<threadId>.json`). */
 export function parseRunPath(path: string): { threadId: string } | undefined {
-  const m = /^\/([^/]+)\/[^/]*$/.exec(path);
+  const m = /^\/([^/]+)\/[^/]*$/.exec(path) ?? /^\/([^/]+)\.json$/.exec(path);
   return m ? { threadId: unseg(m[1]) } : undefined;
 }
 

@@ -124,7 +124,8 @@ export function statusLines(status: unknown): string[] {
   ];
   for (const [k, v] of Object.entries(r)) {
     if (['endpoint', 'organization', 'authenticated', 'scripts'].includes(k)) continue;
-    if (v === null || typeof v !== 'object') out.push(`${k}: ${String(v)}`);
+    if (v === null || v === undefined || v === '') continue;
+    if (typeof v !== 'object') out.push(`${k}: ${asText(v)}`);
   }
   const scripts = r.scripts;
   if (Array.isArray(scripts)) {

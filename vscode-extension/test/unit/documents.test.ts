@@ -25,6 +25,9 @@ describe('version documents', () => {
     assert.equal(p, '/invoice parser/v12/invoice parser@v12.scriptum');
     assert.deepEqual(parseVersionPath(p), { script: 'invoice parser', version: 12 });
   });
+  it("reads the server's own version paths", () => {
+    assert.deepEqual(parseVersionPath('/greeter/v3.scriptum'), { script: 'greeter', version: 3 });
+  });
   it('rejects foreign paths', () => {
     assert.equal(parseVersionPath('/x/12/x.scriptum'), undefined);
     assert.equal(parseVersionPath('/etc/passwd'), undefined);
@@ -36,6 +39,10 @@ describe('run documents', () => {
     const p = runPath('th_42', 'hello', 'THREAD_STATUS_COMPLETED', 1530);
     assert.equal(p, '/th_42/hello · completed · 1.5 s.json');
     assert.deepEqual(parseRunPath(p), { threadId: 'th_42' });
+  });
+  it("reads the server's own run paths", () => {
+    assert.deepEqual(parseRunPath('/thr_1.json'), { threadId: 'thr_1' });
+    assert.equal(parseRunPath('/a/b/c.json'), undefined);
   });
   it('keeps slashes out of the title', () => {
     const p = runPath('t/1', 'a/b', undefined, undefined);

@@ -51,8 +51,16 @@ describe('draftStatusFor', () => {
 
 describe('statusLines', () => {
   it('renders the scriptum.status result', () => {
-    const lines = statusLines({ endpoint: 'local', organization: 'acme', authenticated: true, scripts: [{ name: 'a', draftStatus: 'SCRIPT_VERSION_STATUS_COMPILED', activeVersion: 2 }] });
-    assert.deepEqual(lines, ['Endpoint: local', 'Organization: acme', 'Signed in: yes', 'Script a: compiled (activeVersion=2)']);
+    const lines = statusLines({ endpoint: 'local', organization: 'acme', authenticated: true, error: null, tokenSource: 'setting', scripts: [{ name: 'a', draftStatus: 'SCRIPT_VERSION_STATUS_COMPILED', activeVersion: 2 }] });
+    assert.deepEqual(lines, ['Endpoint: local', 'Organization: acme', 'Signed in: yes', 'tokenSource: setting', 'Script a: compiled (activeVersion=2)']);
+  });
+  it('shows why it is not signed in', () => {
+    assert.deepEqual(statusLines({ endpoint: 'https://x', authenticated: false, error: 'UNAUTHENTICATED' }), [
+      'Endpoint: https://x',
+      'Organization: (default)',
+      'Signed in: no',
+      'error: UNAUTHENTICATED',
+    ]);
   });
 });
 

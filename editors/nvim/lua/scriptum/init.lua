@@ -27,7 +27,7 @@ local defaults = {
   -- where thread results go: 'split' (scratch buffer in a split), 'buffer' (scratch buffer, not shown), 'none'
   results = 'split',
   -- 'auto' = vim.lsp.config/enable when present (0.11+), vim.lsp.start (0.8-0.10), else vim.lsp.start_client;
-  -- 'legacy' forces the 0.7 path (vim.lsp.start_client + buf_attach_client)
+  -- 'start' forces the 0.8-0.10 path (vim.lsp.start), 'legacy' the 0.7 one (vim.lsp.start_client)
   api = 'auto',
   on_attach = nil,
   capabilities = nil,
@@ -172,12 +172,10 @@ end
 
 local function render_thread(t)
   local lines = {}
-  local head = string.format('## thread %s  %s', t.threadId or '?', t.status or '?')
-  if t.durationMs and t.durationMs ~= vim.NIL then
-    head = head .. string.format('  (%d ms)', t.durationMs)
-  end
-  if t.script then
-    head = head .. '  ' .. t.script
+  local head = string.format('## thread %s  %s', tostring(t.threadId or '?'), tostring(t.status or '?'))
+  local ms = tonumber(t.durationMs ~= vim.NIL and t.durationMs or nil)
+  if ms then
+    head = head .. string.format('  (%d ms)', ms)
   end
   table.insert(lines, head)
   if t.error ~= nil and t.error ~= vim.NIL and t.error ~= '' then
@@ -234,25 +232,15 @@ M.handlers = {
       M.show_thread(params)
     end)
   end,
+  -- state: ok | connecting | offline | unauthorized | rate-limited | error. The server itself shows each
+  -- failure once with window/showMessage, so this only feeds the statusline.
   ['scriptum/status'] = function(_, params)
-    local previous = M.state.status
     M.state.status = params
-    if
-      params
-      and params.message
-      and params.message ~= vim.NIL
-      and (params.state == 'error' or params.state == 'offline' or params.state == 'unauthenticated')
-      and not (previous and previous.message == params.message)
-    then
-      vim.schedule(function()
-        notify(params.message, vim.log.levels.WARN)
-      end)
-    end
     pcall(vim.cmd, 'redrawstatus')
   end,
 }
 
---- A short status string for statuslines: `scriptum: ready (local)`.
+--- A short status string for statuslines: `scriptum: ok (local)`.
 function M.statusline()
   local s = M.state.status
   if not s then
@@ -320,8 +308,10 @@ end
 --- Configure the plugin; starts the server for scriptum buffers unless `autostart = false`.
 function M.setup(opts)
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
-  if opts and opts.settings then -- lists and empty tables replace, they are not merged
-    M.config.settings = opts.settings
+  for _, key in ipairs({ 'cmd', 'filetypes', 'root_markers', 'settings' }) do
+    if opts and opts[key] ~= nil then -- replaced, not merged index by index
+      M.config[key] = opts[key]
+    end
   end
   if uses_native_config() then
     local cfg = M.client_config()

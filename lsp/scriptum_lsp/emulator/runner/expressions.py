@@ -45,9 +45,6 @@ class Scope:
         return names
 
 
-EnvLookup = Callable[[str], Value]
-
-
 class Evaluator:
     """Evaluates expressions. `env_value(name)` resolves `env(NAME)` and declared env keys (or raises KeyError)."""
 

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from scriptum_lsp.language.builtins import BUILTINS
 
-from .values import ExprError, Value, compare, equal, is_number, to_text, truthy, type_name
+from .values import ExprError, Value, equal, is_number, to_text, truthy, type_name
 
 Impl = Callable[..., Value]
 
@@ -410,7 +410,7 @@ IMPLS: dict[str, Impl] = {
     "now_ms": lambda: int(time.time() * 1000),
 }
 
-__all__ = ["IMPLS", "call_builtin", "compare"]
+__all__ = ["IMPLS", "call_builtin"]
 
 
 def call_builtin(name: str, args: Sequence[Value]) -> Value:

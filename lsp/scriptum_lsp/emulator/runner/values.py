@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 Value = Any
@@ -124,6 +124,3 @@ def describe_keys(value: Mapping[str, Any], limit: int = 20) -> str:
     if len(keys) > limit:
         shown += f", ... ({len(keys)} keys)"
     return shown or "(none: the object is empty)"
-
-
-Lambda = Callable[..., Value]

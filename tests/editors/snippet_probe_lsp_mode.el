@@ -1,0 +1,41 @@
+;;; snippet_probe_lsp_mode.el --- loaded after the lsp-mode snippet of docs/editors.md  -*- lexical-binding: t -*-
+;; Opens the script, imports its folder as the project root (the answer to lsp-mode's "Import project
+;; root?" prompt), starts lsp like `M-x lsp', waits for the typo's diagnostic, asks `scriptum.status'.
+(require 'json)
+(require 'lsp-mode)
+(setq lsp-enable-snippet nil)
+(defvar probe-timeout (/ (string-to-number (or (getenv "SCRIPTUM_E2E_TIMEOUT_MS") "60000")) 1000.0))
+(defun probe-wait (what pred)
+  (let ((deadline (+ (float-time) probe-timeout)))
+    (while (and (not (funcall pred)) (< (float-time) deadline))
+      (accept-process-output nil 0.02))
+    (or (funcall pred) (error "Timeout waiting for %s" what))))
+(defun probe-typo-diagnostics ()
+  (cl-remove-if-not (lambda (d) (string-match-p "nmae" (gethash "message" d)))
+                    (gethash (buffer-file-name) (lsp-diagnostics t))))
+(let ((result nil))
+  (condition-case err
+      (progn
+        (find-file (pop command-line-args-left))
+        (push (cons 'major_mode (symbol-name major-mode)) result)
+        (lsp-workspace-folders-add (file-name-directory (buffer-file-name)))
+        (lsp)
+        (probe-wait "the server" (lambda () (lsp-workspaces)))
+        (probe-wait "the typo's diagnostic" #'probe-typo-diagnostics)
+        (push (cons 'diagnostics
+                    (vconcat (mapcar (lambda (d)
+                                       (let ((start (gethash "start" (gethash "range" d))))
+                                         (list (cons 'line (gethash "line" start))
+                                               (cons 'col (gethash "character" start))
+                                               (cons 'message (gethash "message" d)))))
+                                     (probe-typo-diagnostics))))
+              result)
+        (push (cons 'status (lsp-request "workspace/executeCommand"
+                                         '(:command "scriptum.status" :arguments [])))
+              result)
+        (push (cons 'ok t) result))
+    (error (push (cons 'error (error-message-string err)) result)
+           (push (cons 'ok :json-false) result)))
+  (with-temp-file (getenv "SCRIPTUM_E2E_RESULT") (insert (json-encode result)))
+  (ignore-errors (lsp-workspace-shutdown (car (lsp-workspaces))))
+  (kill-emacs (if (eq (alist-get 'ok result) t) 0 1)))
