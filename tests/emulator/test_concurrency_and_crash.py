@@ -208,10 +208,10 @@ def test_second_process_on_the_same_data_leaves_live_threads_alone(tmp_path: Pat
         with running_emulator(data) as second, second.client("t") as c2:
             # the second process sees the first one's data, and its running thread is not declared lost
             t2 = c2.get(f"/v1/scriptum/threads/{tid}").json()
-            assert t2["status"] in (
-                "THREAD_STATUS_RUNNING",
-                "THREAD_STATUS_COMPLETED",
-            ), json.dumps(t2)
+            assert t2["status"] in ("THREAD_STATUS_RUNNING", "THREAD_STATUS_COMPLETED"), json.dumps(t2)
+            # watching through the other process still ends when the thread does (it polls the store)
+            events = c2.get(f"/v1/scriptum/threads/{tid}/watch").text.splitlines()
+            assert '"THREAD_STATUS_COMPLETED"' in events[-1]
         with first.client("t") as c:
             events = c.get(f"/v1/scriptum/threads/{tid}/watch").text.splitlines()
             assert '"THREAD_STATUS_COMPLETED"' in events[-1]
@@ -234,3 +234,43 @@ def test_paused_thread_resumes_after_a_restart(tmp_path: Path) -> None:
         assert '"THREAD_STATUS_COMPLETED"' in events[-1]
         res = c.get(f"/v1/scriptum/threads/{tid}/result").json()
         assert "reject" in base64.b64decode(res["outputData"]).decode()
+
+
+def test_data_folders_memory_and_per_user_default(tmp_path: Path) -> None:
+    with running_emulator(":memory:") as emu, emu.client("m") as c:
+        assert c.post("/v1/scriptum/scripts", json={"name": "gone"}).status_code == 200
+    with running_emulator(":memory:") as emu, emu.client("m") as c:
+        assert c.get("/v1/scriptum/scripts").json()["scripts"] == []
+    # without --data: the per-user folder ($XDG_DATA_HOME/scriptum-lsp/emulator on Linux)
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.emulator import free_port
+
+    port = free_port()
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    cmd = [sys.executable, "-m", "scriptum_lsp", "emulator", "--port", str(port), "--token", "t"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.post(
+                    f"http://127.0.0.1:{port}/v1/scriptum/scripts",
+                    json={"name": "kept"},
+                    headers={"Authorization": "Bearer t"},
+                    timeout=1,
+                )
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "emulator did not start"
+                time.sleep(0.05)
+        assert r.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    db = tmp_path / "xdg" / "scriptum-lsp" / "emulator" / "emulator.sqlite3"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM scripts").fetchall() == [("kept",)]

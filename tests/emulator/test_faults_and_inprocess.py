@@ -68,6 +68,18 @@ def test_admin_route_changes_faults_at_run_time(faulty: Emulator) -> None:
     assert httpx.get(faulty.url + "/v1/scriptum/admin/faults").status_code == 401
 
 
+def test_wildcards_spare_health_and_admin(tmp_path: Path) -> None:
+    args = ["--fault", "*=error=503", "--admin"]
+    with running_emulator(tmp_path, extra_args=args) as emu, emu.client("o") as c:  # became healthy
+        assert_error(c.get("/v1/scriptum/scripts"), 503, int(Code.UNAVAILABLE))
+        assert_error(c.get("/v1/scriptum/templates"), 503, int(Code.UNAVAILABLE))
+        assert (
+            c.put("/v1/scriptum/admin/faults", json={"faults": ["HealthCheck=error=500"]}).status_code == 200
+        )
+        assert_error(c.get("/v1/scriptum/health"), 500, int(Code.INTERNAL))
+        assert c.get("/v1/scriptum/scripts").status_code == 200
+
+
 def test_admin_route_is_off_by_default(emulator: Emulator) -> None:
     with emulator.client("o") as c:
         assert_error(c.get("/v1/scriptum/admin/faults"), 404, 5)

@@ -427,3 +427,14 @@ def test_callback_url_receives_the_finished_thread(api: httpx.Client) -> None:
     assert_error(
         api.post("/v1/scriptum/scripts/cb/draft/test", json={"callbackUrl": "ftp://x"}), 400, 3, "callbackUrl"
     )
+
+
+def test_input_constraints_are_enforced(api: httpx.Client) -> None:
+    api.post("/v1/scriptum/scripts", json={"name": "hw", "fromTemplate": "hello_world"})
+    body = assert_error(
+        api.post("/v1/scriptum/scripts/hw/draft/test", json={"inputJson": '{"name": ""}'}), 400, 3
+    )
+    assert [v["field"] for v in body["details"][0]["fieldViolations"]] == ["inputJson.name"]  # type: ignore[index]
+    tid = api.post("/v1/scriptum/scripts/hw/draft/test", json={"inputJson": ""}).json()["threadId"]
+    finished(api, tid)
+    assert output(api, tid) == {"greeting": "Hello, world!"}  # the default applies

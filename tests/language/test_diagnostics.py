@@ -593,6 +593,24 @@ def test_more_syntax() -> None:
     )
 
 
+def test_common_slips() -> None:
+    check(
+        r"""
+        script "T"
+        input
+          a : integer
+        check "C" a = 1
+        let s = 'single'
+        total = a + 1
+        """,
+        r"""
+        4:13-4:14 error expected end of line, found '=' (use '==' to compare)
+        5:9-5:10 error unexpected character "'" (strings use double quotes)
+        6:1-6:6 info assignment without 'let' (brace-dialect form) (write let total = ...)
+        """,
+    )
+
+
 def test_send_channel() -> None:
     check(
         r"""

@@ -101,7 +101,7 @@ def status(
     )
 
 
-def raises(exc: type[httpx.HTTPError]) -> Callable[[httpx.Request], httpx.Response]:
+def raises(exc: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
     def answer(r: httpx.Request) -> httpx.Response:
         raise exc("boom", request=r)
 

@@ -59,6 +59,8 @@ export class ServerManager implements vscode.Disposable {
   suppressResultDocuments = 0;
   /** The settings last sent, so one sign-in (command + secret-change event) sends one notification. */
   private lastPushed: string | undefined;
+  /** The settings most recently computed; initializationOptions of a server the client restarts after a crash. */
+  private latest: ServerSettings | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -78,7 +80,8 @@ export class ServerManager implements vscode.Disposable {
   async currentSettings(): Promise<ServerSettings> {
     const cfg = this.config();
     const endpoint = cfg.get<string>('endpoint') || 'local';
-    return buildServerSettings((k) => cfg.get(k), await this.tokens.get(endpoint));
+    this.latest = buildServerSettings((k) => cfg.get(k), await this.tokens.get(endpoint));
+    return this.latest;
   }
 
   get running(): boolean {
@@ -151,7 +154,7 @@ export class ServerManager implements vscode.Disposable {
         { scheme: 'untitled', language: 'scriptum' },
       ],
       outputChannel: this.log,
-      initializationOptions: settings,
+      initializationOptions: () => this.latest ?? settings,
       markdown: { isTrusted: false, supportHtml: false },
       middleware: {
         workspace: {

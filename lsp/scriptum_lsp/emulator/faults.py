@@ -13,6 +13,7 @@ path glob starting with `/` (`/v1/scriptum/scripts/*/draft*`). SPEC is a comma-s
   message=TEXT                                        the error message (no commas)
 
 All matching rules apply in order: latencies add up, the first error/drop/malformed that fires wins.
+`*` and path globs never match HealthCheck (the readiness probe) nor the admin route; name HealthCheck to fault it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scriptum_lsp.emulator.errors import CODE_FOR_STATUS, HTTP_STATUS, ApiError, Code
+
+EXEMPT_FROM_WILDCARDS = frozenset({"HealthCheck"})
 
 
 class FaultSpecError(ValueError):
@@ -46,11 +49,13 @@ class FaultRule:
     text: str = ""
 
     def matches(self, rpc: str, path: str) -> bool:
+        if self.route.lower() == rpc.lower():
+            return True
+        if rpc in EXEMPT_FROM_WILDCARDS or rpc.startswith("Admin"):
+            return False  # `*` and globs spare the readiness probe and the admin route that clears faults
         if self.route == "*":
             return True
-        if self.route.startswith("/"):
-            return fnmatch.fnmatchcase(path, self.route)
-        return self.route.lower() == rpc.lower()
+        return self.route.startswith("/") and fnmatch.fnmatchcase(path, self.route)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -29,6 +29,7 @@ log = logging.getLogger("scriptum_lsp.emulator")
 
 STOPPED = frozenset({"COMPLETED", "FAILED", "CANCELLED", "PAUSED"})
 MAX_TIMEOUT_S = 24 * 3600
+WATCH_POLL_S = 2.0  # a watch re-reads the thread after this long without events
 
 
 def new_thread_id() -> str:
@@ -317,10 +318,30 @@ class ThreadManager:
             )
             if t["status"] in STOPPED:
                 return
+            last_status = t["status"]
             while True:
-                seq, ev = await q.get()
+                try:
+                    seq, ev = await asyncio.wait_for(q.get(), timeout=WATCH_POLL_S)
+                except TimeoutError:
+                    # no event for a while: the thread may run in another process on the same data folder
+                    t = self.store.get_thread(org, thread_id)
+                    if t["status"] == last_status:
+                        continue
+                    last_status = t["status"]
+                    seq, ev = (
+                        snap_seq + 1,
+                        {
+                            "threadId": thread_id,
+                            "eventType": enum_name("THREAD_EVENT_TYPE", "STATUS"),
+                            "status": enum_name("THREAD_STATUS", t["status"]),
+                            "timestampMs": int64(now_ms()),
+                            "thread": render.thread(t),
+                        },
+                    )
                 if seq <= snap_seq:
                     continue
+                if ev["eventType"].endswith("_STATUS"):
+                    last_status = ev["status"].removeprefix("THREAD_STATUS_")
                 if step_path is not None:
                     step = ev.get("step")
                     if step is not None and not _under(step["stepPath"], step_path):

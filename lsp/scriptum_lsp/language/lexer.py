@@ -60,9 +60,14 @@ def _string_kind(s: str) -> str:
     return "str" if (len(s) - 2 - k) % 2 == 0 else "badstr"
 
 
+_new = tuple.__new__
+
+
 def _fast_line(line: str, i: int, toks: list[Token]) -> None:
     pos = 0
     first = _FIRST
+    new = _new
+    append = toks.append
     for s in _FAST_RE.findall(line):
         end = pos + len(s)
         kind = first.get(s[0])
@@ -76,7 +81,7 @@ def _fast_line(line: str, i: int, toks: list[Token]) -> None:
                 kind = "comment"
         elif kind == "str":
             kind = _string_kind(s)
-        toks.append(Token(kind, s, i, pos, i, end))
+        append(new(Token, (kind, s, i, pos, i, end)))
         pos = end
 
 

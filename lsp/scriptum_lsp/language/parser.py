@@ -140,7 +140,8 @@ class Tokens:
             got = "a string"
         elif t.kind == "bad":
             got = f"unexpected character {t.text!r}"
-            self.p.problem(self.here(), got)
+            hint = "strings use double quotes" if t.text in ("'", "`") else ""
+            self.p.problem(self.here(), got, hint=hint)
             return ParseError()
         elif t.kind == "badtstr":
             return ParseError()  # already reported by the lexer
@@ -149,7 +150,10 @@ class Tokens:
             return ParseError()
         else:
             got = f"'{t.text}'"
-        self.p.problem(self.here(), f"{message}, found {got}")
+        hint = ""
+        if t is not None and t.kind == "op" and t.text == "=" and message.startswith("expected end of line"):
+            hint = "use '==' to compare"
+        self.p.problem(self.here(), f"{message}, found {got}", hint=hint)
         return ParseError()
 
     def expect_op(self, text: str, what: str = "") -> Token:
@@ -872,6 +876,14 @@ class Parser:
             return Step("emit", span, tspan(name), inputs=[Assign("output", tspan(name), value, span)])
         if name.text == "version":
             self.problem(tspan(name), "'version' belongs to the header", code="misplaced-version")
+        if self.script.dialect != "brace" and name.text != "version":
+            self.problem(
+                tspan(name),
+                "assignment without 'let' (brace-dialect form)",
+                hint=f"write let {name.text} = ...",
+                severity="info",
+                code="style",
+            )
         return Step("let", span, tspan(name), name=name.text, name_span=tspan(name), value=value)
 
     def no_children(self, node: Node) -> None:
@@ -1318,13 +1330,7 @@ class Parser:
             if chain > MAX_DEPTH:
                 raise c.fail("expression too long")
             right = self.binary(c, prec + 1)
-            left = BinOp(
-                Span(left.span.start_line, left.span.start_col, right.span.end_line, right.span.end_col),
-                t.text,
-                left,
-                right,
-                Span(t.line, t.col, t.end_line, t.end_col),
-            )
+            left = BinOp(join(left.span, right.span), t.text, left, right, tspan(t))
             if prec == _CMP_PREC and c.i < n:
                 nt = toks[c.i]
                 if nt.kind == "op" and nt.text in _CMP:

@@ -24,8 +24,13 @@ class Span(NamedTuple):
 NO_SPAN = Span(0, 0, 0, 0)
 
 
+_new_tuple = tuple.__new__
+
+
 def join(a: Span, b: Span) -> Span:
-    return Span(a.start_line, a.start_col, b.end_line, b.end_col)
+    """The span from the start of `a` to the end of `b`."""
+    span: Span = _new_tuple(Span, (a[0], a[1], b[2], b[3]))
+    return span
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,8 +270,19 @@ try {
   const thread = await api(`/v1/scriptum/threads/${encodeURIComponent(run.threadId)}`);
   log('emulator thread', JSON.stringify(thread).slice(0, 300));
   assert(/COMPLETED|SUCCEEDED/i.test(JSON.stringify(thread)), 'the emulator has the completed thread');
-  await page.locator('.notifications-toasts', { hasText: 'Run again' }).waitFor({ timeout: 10000 });
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Run again' }).first();
+  await toast.waitFor({ timeout: 10000 });
   await shot('test-result');
+  // "Run again" from the notification re-runs with the same input, without asking
+  since = Date.now();
+  await toast.getByRole('button', { name: 'Run again' }).click();
+  await waitFor(() => commandDone('scriptum.vscode.test', since), 90000, 'the second test run');
+  const rerun = readReport().find((e) => e.event === 'test-result' && e.t >= since);
+  assert(rerun && rerun.threadId !== run.threadId && /COMPLETED|SUCCEEDED/i.test(rerun.status ?? ''), `a new completed thread (${JSON.stringify(rerun)})`);
+  const rerunResult = await api(`/v1/scriptum/threads/${encodeURIComponent(rerun.threadId)}/result`);
+  const rerunOutput = Buffer.from(rerunResult.outputData ?? '', 'base64').toString('utf8');
+  assert(rerunOutput.includes('Hello, Ada!'), `the re-run used the same input (output ${rerunOutput})`);
+  log('re-ran from the notification:', rerun.threadId);
   await dismissNotifications();
 
   // 8. versions: change the buffer, open the published version read-only, then diff it with the buffer
