@@ -1,7 +1,7 @@
 """Run every benchmark in this folder, one after the other, and print their numbers.
 
-    .venv/bin/python bench/run_all.py            # all
-    .venv/bin/python bench/run_all.py language   # only bench_language.py
+.venv/bin/python bench/run_all.py            # all
+.venv/bin/python bench/run_all.py language   # only bench_language.py
 """
 
 from __future__ import annotations

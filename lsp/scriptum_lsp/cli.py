@@ -17,7 +17,10 @@ from scriptum_lsp import __version__
 # sub-command -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("scriptum_lsp.server.main", "run the language server (stdio by default; the default command)"),
-    "check": ("scriptum_lsp.checkcmd", "compile .scriptum files with the local compiler and print diagnostics"),
+    "check": (
+        "scriptum_lsp.checkcmd",
+        "compile .scriptum files with the local compiler and print diagnostics",
+    ),
     "fmt": ("scriptum_lsp.fmtcmd", "format .scriptum files in canonical layout"),
     "emulator": ("scriptum_lsp.emulator.main", "serve the local Scriptum API emulator over HTTP"),
     "doctor": ("scriptum_lsp.doctor", "print the resolved endpoint, organization, token source and health"),
@@ -48,7 +51,7 @@ def _module_add_arguments(module_name: str, parser: argparse.ArgumentParser) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     # `scriptum-lsp` alone, or with only server flags, starts the server (what editors run).
-    if not args_list or args_list[0].startswith("--") and args_list[0] not in ("--version", "--help", "-h"):
+    if not args_list or (args_list[0].startswith("--") and args_list[0] not in ("--version", "--help", "-h")):
         args_list = ["serve", *args_list]
     parser = build_parser()
     args = parser.parse_args(args_list)

@@ -80,7 +80,9 @@ def start_emulator(
     deadline = time.monotonic() + startup_timeout
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"emulator exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+            raise RuntimeError(
+                f"emulator exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}"
+            )
         try:
             if httpx.get(f"{url}/v1/scriptum/health", timeout=1.0).status_code == 200:
                 break
