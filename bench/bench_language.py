@@ -2,7 +2,8 @@
 
 Run: `.venv/bin/python bench/bench_language.py [--lines N] [--repeat R]`. Prints lines/second for
 parse alone, parse+check, and the full compile (including IR and YAML). Target: >= 50,000 lines/s
-for parse+check.
+for parse+check, measured on the machine that runs it (no normalisation: the calibration loop is printed
+as context only).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def measure(label: str, fn: object, source: str, repeat: int) -> float:
 
 
 def calibrate() -> float:
-    """CPU seconds for a fixed pure-Python loop (about 0.12 s on a current desktop core)."""
+    """CPU seconds for a fixed pure-Python loop: context for how fast this machine is, not a correction."""
     t0 = time.process_time()
     sum(range(10_000_000))
     return time.process_time() - t0
@@ -118,18 +119,15 @@ def main() -> int:
     args = ap.parse_args()
     source = generate(args.lines)
     cal = calibrate()
-    print(f"calibration: sum(range(10**7)) took {cal:.3f} s cpu (reference machine: ~0.12 s)")
+    print(f"calibration (context only): sum(range(10**7)) took {cal:.3f} s cpu on this machine")
     result = compile_source(source)
     errors = [d for d in result.diagnostics if d.severity != "info"]
     print(f"generated script: {source.count(chr(10)) + 1} lines, {len(errors)} errors/warnings")
     measure("parse", parse, source, args.repeat)
     rate = measure("parse+check", lambda s: check(parse(s)), source, args.repeat)
     measure("compile", compile_source, source, args.repeat)
-    normalised = rate * cal / 0.12
-    print(
-        f"parse+check: {rate:,.0f} lines/s here, ~{normalised:,.0f} lines/s normalised to the reference machine"
-    )
-    print(f"target >= 50,000 lines/s: {'OK' if rate >= 50_000 else 'below target on this machine'}")
+    verdict = "OK" if rate >= 50_000 else "BELOW TARGET"
+    print(f"parse+check target >= 50,000 lines/s (measured here): {rate:,.0f} lines/s -> {verdict}")
     return 0
 
 

@@ -6,6 +6,7 @@ env keys and, inside `on thread error`, `error` and `thread` are visible too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 from .builtins import BUILTINS
 from .catalog import MODEL_CAPABILITIES, TOOLS
+from .gcpause import gc_paused
 from .suggest import closest, did_you_mean
 from .syntax import (
     Assign,
@@ -865,6 +867,8 @@ class Checker:
         if spec is None:
             return OBJECT
         self.tool_inputs(tool, span, st.inputs, spec.input_schema)
+        if TOOLS.get(tool) is spec:
+            return _catalog_output_ty(tool)
         return from_schema(spec.output_schema, f"{tool} output")
 
     def tool_access(self, tool: str, span: Span) -> Any:
@@ -1215,5 +1219,12 @@ def lit_value(e: Expr) -> Any:
     return None
 
 
+@functools.cache
+def _catalog_output_ty(tool: str) -> Ty:
+    """The output type of a catalog tool (the catalog is fixed and types are immutable: computed once)."""
+    return from_schema(TOOLS[tool].output_schema, f"{tool} output")
+
+
 def check(pr: ParseResult) -> tuple[list[Problem], Facts]:
-    return Checker(pr).run()
+    with gc_paused():
+        return Checker(pr).run()

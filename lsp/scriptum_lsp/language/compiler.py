@@ -5,17 +5,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 from .checker import Facts, check
 from .contract import build_contract
 from .diagnostics import CompileDiagnostic, to_diagnostics
+from .gcpause import gc_paused
 from .ir import build_ir
 from .parser import parse
 from .syntax import ParseResult, Span
+from .yamlout import dump_yaml
 
 
 @dataclass(frozen=True)
@@ -42,52 +44,76 @@ class CompileResult:
         }
 
 
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Conv = Callable[[Any], Any]
+_CONVERTERS: dict[type, _Conv] = {}
+_PLAIN_TYPES = (str, int, bool, type(None))
 
 
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    """Safe YAML dumper (libyaml when available) that never writes anchors/aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+def _span(value: Span) -> list[int]:
+    return [value[0] + 1, value[1] + 1, value[2] + 1, value[3] + 1]
 
 
-def dump_yaml(data: Any) -> str:
-    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
-    return text
+def _seq(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [_tree(v) for v in value]
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+def _float(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
+def _same(value: Any) -> Any:
+    return value
+
+
+def _node_converter(cls: type) -> _Conv:
+    """A converter for one syntax class: `{"node": name, field: value...}` without empty fields."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    get = operator.attrgetter(*names) if len(names) > 1 else (lambda v: (getattr(v, names[0]),))
+    node = cls.__name__
+    plain = _PLAIN_TYPES
+
+    def convert(value: Any) -> dict[str, Any]:
+        d: dict[str, Any] = {"node": node}
+        for name, v in zip(names, get(value), strict=True):
+            if v is None or ((type(v) is list or type(v) is str) and not v):
+                continue
+            tv = type(v)
+            if tv in plain:
+                d[name] = v
+            elif tv is Span:
+                d[name] = [v[0] + 1, v[1] + 1, v[2] + 1, v[3] + 1]
+            else:
+                d[name] = _tree(v)
+        return d
+
+    return convert
+
+
+def _converter(cls: type) -> _Conv:
+    conv: _Conv
+    if issubclass(cls, Span):
+        conv = _span
+    elif dataclasses.is_dataclass(cls):
+        conv = _node_converter(cls)
+    elif issubclass(cls, list | tuple):
+        conv = _seq
+    elif issubclass(cls, float):
+        conv = _float
+    else:
+        conv = _same
+    _CONVERTERS[cls] = conv
+    return conv
 
 
 def _tree(value: Any) -> Any:
-    if isinstance(value, Span):
-        return [value.start_line + 1, value.start_col + 1, value.end_line + 1, value.end_col + 1]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        d: dict[str, Any] = {"node": type(value).__name__}
-        for name in _field_names(type(value)):
-            v = getattr(value, name)
-            if v is None or v == [] or v == "":
-                continue
-            d[name] = _tree(v)
-        return d
-    if isinstance(value, list | tuple):
-        return [_tree(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    """JSON data of a syntax value: nodes as dicts (empty fields left out), spans 1-based, NaN/inf as null."""
+    conv = _CONVERTERS.get(type(value)) or _converter(type(value))
+    return conv(value)
 
 
 def ast_json(pr: ParseResult) -> str:
     """The syntax tree as JSON (spans are 1-based [line, col, end_line, end_col])."""
-    return json.dumps(_tree(pr.script), ensure_ascii=False, allow_nan=False)
+    return json.dumps(_tree(pr.script), ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
 def summarise(diags: tuple[CompileDiagnostic, ...]) -> str:
@@ -105,6 +131,11 @@ def compile_parsed(pr: ParseResult) -> CompileResult:
 
 def compile_with_facts(pr: ParseResult) -> tuple[CompileResult, Facts]:
     """Compile a parse result; also return the checker's facts (for editor features)."""
+    with gc_paused():
+        return _compile_with_facts(pr)
+
+
+def _compile_with_facts(pr: ParseResult) -> tuple[CompileResult, Facts]:
     problems, facts = check(pr)
     diags = to_diagnostics([*pr.problems, *problems], pr.lines)
     contract = build_contract(pr.script, facts)
@@ -119,4 +150,5 @@ def compile_with_facts(pr: ParseResult) -> tuple[CompileResult, Facts]:
 
 def compile_source(source: str) -> CompileResult:
     """Compile Scriptum source text (never raises)."""
-    return compile_parsed(parse(source))
+    with gc_paused():
+        return compile_parsed(parse(source))

@@ -35,6 +35,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .types import value_kind
+
 JsonMap = Mapping[str, Any]
 
 
@@ -50,7 +52,7 @@ class InputProblem:
 def validate_input(contract: JsonMap, data: object) -> list[InputProblem]:
     """Every problem of `data` against `contract["inputs"]`; an empty list means valid."""
     if not isinstance(data, Mapping):
-        return [InputProblem("", f"input must be a JSON object, got {_json_kind(data)}")]
+        return [InputProblem("", f"input must be a JSON object, got {value_kind(data)}")]
     enums = _enum_table(contract)
     problems: list[InputProblem] = []
     fields = _fields(contract)
@@ -171,24 +173,6 @@ def _enum_table(contract: JsonMap) -> dict[str, list[Any]]:
 # --- checks -------------------------------------------------------------------------------------------
 
 
-def _json_kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
-
-
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -224,7 +208,7 @@ def _check_type(
     expected = describe_type(t)
 
     def bad() -> None:
-        out.append(InputProblem(path, f"expected {expected}, got {_json_kind(value)}"))
+        out.append(InputProblem(path, f"expected {expected}, got {value_kind(value)}"))
 
     if kind == "any":
         return

@@ -36,19 +36,16 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-# the same tokens without groups: `findall` gives plain strings, classified by their first character
+# the same tokens for `findall`: (leading whitespace, name, string, operator, anything else) with exactly one
+# of the last four set; the order keeps every prefix rule of _TOKEN_RE (`--` comments and the single `-`
+# are in the last group, after `->>` and `->`)
 _FAST_RE = re.compile(
-    r"""[ \t\f\v\u00a0\ufeff]+|--.*|"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*\\?|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"""
-    r"""|[A-Za-z_][A-Za-z0-9_]*|->>|->|=>|\?\.|\?\?|==|!=|<=|>=|.""",
+    r"""([ \t\f\v\u00a0\ufeff]*)(?:([A-Za-z_][A-Za-z0-9_]*)|("(?:[^"\\]|\\.)*")"""
+    r"""|(->>|->|=>|\?\.|\?\?|==|!=|<=|>=|[+*/%<>=!.,:;()\[\]{}|@?])"""
+    r"""|(--.*|"(?:[^"\\]|\\.)*\\?|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|.))""",
     re.DOTALL,
 )
 _WS = frozenset(" \t\f\v\u00a0\ufeff")
-_OP_CHARS = frozenset("-+*/%<>=!.,:;()[]{}|@?")
-_FIRST: dict[str, str] = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"}
-_FIRST.update({c: "num" for c in "0123456789"})
-_FIRST.update({c: "op" for c in _OP_CHARS})
-_FIRST.update({c: "ws" for c in _WS})
-_FIRST['"'] = "str"
 
 
 def _string_kind(s: str) -> str:
@@ -65,23 +62,35 @@ _new = tuple.__new__
 
 def _fast_line(line: str, i: int, toks: list[Token]) -> None:
     pos = 0
-    first = _FIRST
     new = _new
     append = toks.append
-    for s in _FAST_RE.findall(line):
-        end = pos + len(s)
-        kind = first.get(s[0])
-        if kind is None:
-            kind = "num" if s[0].isdigit() else "bad"
-        elif kind == "ws":
-            pos = end
-            continue
-        elif kind == "op":
-            if s[0] == "-" and s.startswith("--"):
-                kind = "comment"
-        elif kind == "str":
-            kind = _string_kind(s)
-        append(new(Token, (kind, s, i, pos, i, end)))
+    for ws, name, string, op, other in _FAST_RE.findall(line):
+        if ws:
+            pos += len(ws)
+        if name:
+            end = pos + len(name)
+            append(new(Token, ("name", name, i, pos, i, end)))
+        elif op:
+            end = pos + len(op)
+            append(new(Token, ("op", op, i, pos, i, end)))
+        elif string:
+            end = pos + len(string)
+            append(new(Token, ("str", string, i, pos, i, end)))
+        else:
+            end = pos + len(other)
+            c = other[0]
+            if c == "-":
+                kind = "comment" if other.startswith("--") else "op"
+            elif c == '"':
+                kind = _string_kind(other)
+            elif c.isdecimal():  # what `\d` matches (`²` is a digit, not a decimal: a bad character)
+                kind = "num"
+            elif c in _WS:  # trailing whitespace: its last character is matched alone
+                pos = end
+                continue
+            else:
+                kind = "bad"
+            append(new(Token, (kind, other, i, pos, i, end)))
         pos = end
 
 
@@ -102,8 +111,7 @@ def tokenize(lines: list[str]) -> list[list[Token]]:
         line = lines[i]
         toks: list[Token] = []
         out.append(toks)
-        m = _SECTION_RE.match(line)
-        if m:
+        if "###" in line and _SECTION_RE.match(line):
             start = line.index("###")
             toks.append(Token("section", line[start:].rstrip(), i, start, i, len(line.rstrip())))
             i += 1

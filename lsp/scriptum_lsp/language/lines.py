@@ -65,6 +65,20 @@ def logical_lines(
     desc_mode = False
     while i < n:
         row = toks[i]
+        if not desc_mode and row:
+            line = lines[i]
+            if (
+                "--" not in line
+                and "(" not in line
+                and "[" not in line
+                and "{" not in line
+                and '"""' not in line
+                and not (row[0].kind == "name" and row[0].text == "script")
+            ):
+                # fast path: one physical line, no comments, no brackets (nothing can continue or open)
+                out.append(LogicalLine(row, row[0].col, i, i))
+                i += 1
+                continue
         code = [t for t in row if t.kind != "comment"]
         for t in row:
             if t.kind == "comment":
@@ -184,7 +198,7 @@ def build_tree(lls: list[LogicalLine], blanks: list[int], problems: list[Problem
     prev_last = -1
     too_deep = False
     for ll in lls:
-        blank_before = any(b in blank_set for b in range(prev_last + 1, ll.line))
+        blank_before = ll.line > prev_last + 1 and any(b in blank_set for b in range(prev_last + 1, ll.line))
         prev_last = ll.last_line
         pending: LogicalLine | None = ll
         while pending is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 
+from .gcpause import gc_paused
 from .lexer import Token, split_lines, tokenize
 from .lines import DECL_WORDS, LogicalLine, Node, build_tree, logical_lines, node_end
 from .syntax import (
@@ -58,6 +59,7 @@ _CMP_PREC = 4
 _OP_PREC = {"??": 5, "+": 6, "-": 6, "*": 7, "/": 7, "%": 7, **dict.fromkeys(_CMP, _CMP_PREC)}
 _WORD_PREC = {"or": 1, "and": 2}
 _PREFIX = frozenset({"not", "!", "-"})
+_POSTFIX = frozenset({".", "?.", "["})
 _INTERP_PATH = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
 _ANNOTATION = re.compile(r"--\s*@([A-Za-z_][A-Za-z0-9_]*)\s*(.*)$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "{": "{", "}": "}", "0": "\0"}
@@ -115,8 +117,13 @@ class Tokens:
         return False
 
     def accept_op(self, text: str) -> Token | None:
-        if self.is_op(text):
-            return self.next()
+        j = self.i
+        toks = self.toks
+        if j < len(toks):
+            t = toks[j]
+            if t.text == text and t.kind == "op":
+                self.i = j + 1
+                return t
         return None
 
     def accept_name(self, text: str) -> Token | None:
@@ -163,10 +170,14 @@ class Tokens:
         return t
 
     def expect_name(self, what: str) -> Token:
-        t = self.peek()
-        if t is None or t.kind != "name":
-            raise self.fail(f"expected {what}")
-        return self.next()
+        j = self.i
+        toks = self.toks
+        if j < len(toks):
+            t = toks[j]
+            if t.kind == "name":
+                self.i = j + 1
+                return t
+        raise self.fail(f"expected {what}")
 
     def expect_end(self) -> None:
         if not self.at_end():
@@ -190,7 +201,7 @@ class Parser:
     # --- entry ---------------------------------------------------------------------------------------
     def run(self) -> ParseResult:
         toks = tokenize(self.lines)
-        for row in toks:
+        for row in toks if '"""' in self.source else ():  # only triple quotes can be left unterminated
             for t in row:
                 if t.kind == "badtstr":
                     self.problem(
@@ -1312,7 +1323,14 @@ class Parser:
         """Precedence climbing over the binary operators (all left-associative; comparisons do not chain)."""
         toks = c.toks
         n = len(toks)
-        left = self.prefix(c) if c.i < n and toks[c.i].text in _PREFIX else self.postfix(c)
+        if c.i < n and toks[c.i].text in _PREFIX:
+            left = self.prefix(c)
+        else:
+            left = self.primary(c)
+            if c.i < n:
+                t = toks[c.i]
+                if t.kind == "op" and t.text in _POSTFIX:
+                    left = self.postfix_tail(c, left)
         chain = 0
         while c.i < n:
             t = toks[c.i]
@@ -1361,7 +1379,10 @@ class Parser:
         return self.postfix(c)
 
     def postfix(self, c: Tokens) -> Expr:
-        e = self.primary(c)
+        return self.postfix_tail(c, self.primary(c))
+
+    def postfix_tail(self, c: Tokens, e: Expr) -> Expr:
+        """Field reads, method calls and indexing after the primary expression `e`."""
         toks = c.toks
         n = len(toks)
         chain = 0
@@ -1428,7 +1449,7 @@ class Parser:
                 return Lit(tspan(t), text == "true")
             if text == "null":
                 return Lit(tspan(t), None)
-            return Name(tspan(t), text)
+            return Name(_new_tuple(Span, t[2:]), text)
         if k == "num":
             c.i = i + 1
             return Lit(tspan(t), number_value(t.text))
@@ -1520,7 +1541,7 @@ class Parser:
         interpolate = interpolate and not triple
         raw = t.text[3:-3] if triple else t.text[1:-1]
         if "{" not in raw and "\\" not in raw:
-            return Str(tspan(t), [raw], triple)
+            return Str(_new_tuple(Span, t[2:]), [raw], triple)
         line, col = t.line, t.col + (3 if triple else 1)
         parts: list[str | InterpPath] = []
         buf: list[str] = []
@@ -1623,4 +1644,5 @@ def split_top(toks: list[Token], seps: tuple[str, ...]) -> list[list[Token]]:
 
 def parse(source: str) -> ParseResult:
     """Parse `source` (never raises)."""
-    return Parser(source).run()
+    with gc_paused():
+        return Parser(source).run()

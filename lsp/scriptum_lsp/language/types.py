@@ -99,8 +99,10 @@ def from_schema(schema: Mapping[str, Any] | None, origin: str = "") -> Ty:
     return ANY
 
 
-def json_kind(value: Any) -> str:
-    """The JSON Schema type name of a Python JSON value."""
+def value_kind(value: Any) -> str:
+    """The Scriptum type name of a runtime/JSON value, for messages and `type_of`: null, boolean, integer,
+    number, text, list (also tuples), object (any mapping), lambda (callables), else the Python type name.
+    The single implementation shared by input validation and the emulator's runner."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -110,10 +112,14 @@ def json_kind(value: Any) -> str:
     if isinstance(value, float):
         return "number"
     if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+        return "text"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, Mapping):
+        return "object"
+    if callable(value):
+        return "lambda"
+    return type(value).__name__
 
 
 def accepts(expected: Ty, actual: Ty) -> bool:

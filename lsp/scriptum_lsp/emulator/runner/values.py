@@ -11,7 +11,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from scriptum_lsp.language.types import value_kind
+
 Value = Any
+
+type_name = value_kind  # the type name of a value in messages and `type_of` (one implementation, in language)
 
 
 class ExprError(Exception):
@@ -20,26 +24,6 @@ class ExprError(Exception):
     def __init__(self, *lines: str) -> None:
         super().__init__(lines[0] if lines else "expression error")
         self.lines: tuple[str, ...] = lines
-
-
-def type_name(value: Value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, Mapping):
-        return "object"
-    if callable(value):
-        return "lambda"
-    return type(value).__name__
 
 
 def is_number(value: Value) -> bool:
