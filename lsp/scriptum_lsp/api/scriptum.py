@@ -8,12 +8,12 @@ awaiting task cancels the HTTP request (httpx is cancellation-safe).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from scriptum_lsp.api._http import HttpApi, JsonDict, seg
-from scriptum_lsp.api.transport import Endpoint, build_http_client
+from scriptum_lsp.api.transport import Endpoint, HttpOptions, build_http_client
 
 P = "/v1/scriptum"
 
@@ -24,25 +24,9 @@ class ScriptumClient(HttpApi):
     endpoint: str = ""
 
     @classmethod
-    def connect(
-        cls,
-        endpoint: str | Endpoint,
-        *,
-        token: str | None = None,
-        organization: str | None = None,
-        timeout: float = 30.0,
-        local_data: str | None = None,
-        local_app: Any = None,
-    ) -> ScriptumClient:
-        http = build_http_client(
-            endpoint,
-            token=token,
-            organization=organization,
-            timeout=timeout,
-            local_data=local_data,
-            local_app=local_app,
-        )
-        client = cls(http, timeout=timeout)
+    def connect(cls, endpoint: str | Endpoint, **options: Unpack[HttpOptions]) -> ScriptumClient:
+        """A client with its own httpx client; `options` are those of `build_http_client`."""
+        client = cls(build_http_client(endpoint, **options), timeout=options.get("timeout", 30.0))
         client.endpoint = str(endpoint)
         return client
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 
@@ -32,6 +32,7 @@ __all__ = [
     "STAGING_URL",
     "Endpoint",
     "EndpointError",
+    "HttpOptions",
     "build_http_client",
     "is_loopback_host",
     "parse_endpoint",
@@ -68,6 +69,16 @@ async def _log_response(response: httpx.Response) -> None:
     if log.isEnabledFor(logging.DEBUG):
         req = response.request
         log.debug("<- %s %s %s", response.status_code, req.method, redact(str(req.url)))
+
+
+class HttpOptions(TypedDict, total=False):
+    """The keyword options of `build_http_client`, for clients that pass them through."""
+
+    token: str | None
+    organization: str | None
+    timeout: float
+    local_data: str | None
+    local_app: Any
 
 
 def build_http_client(

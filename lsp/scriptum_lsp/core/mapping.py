@@ -132,9 +132,28 @@ def narrow_to_quoted(
         word = m.group(1)
         if word == suggestion:
             continue
-        for hit in re.finditer(rf"(?<![\w]){re.escape(word)}(?![\w])", segment):
-            return start + hit.start(), start + hit.end()
+        at = _find_word(segment, word)
+        if at >= 0:
+            return start + at, start + at + len(word)
     return start, end
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what `\w` matches in a str pattern
+
+
+def _find_word(text: str, word: str) -> int:
+    """Offset of the first `word` in `text` not inside a longer word (regex `(?<!\\w)word(?!\\w)`), else -1.
+    A plain search: a regex per quoted name would be compiled anew for every new name."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not _is_word_char(text[at - 1])) and (
+            end == len(text) or not _is_word_char(text[end])
+        ):
+            return at
+        at = text.find(word, at + 1)
+    return -1
 
 
 def api_col_to_cp(line_text: str, col0: int, unit: ColumnUnit = API_COLUMN_UNIT) -> int:

@@ -11,6 +11,8 @@ _EOL = re.compile(r"\r\n|\r|\n")
 
 def split_lines(text: str) -> list[str]:
     """The lines of `text` without their terminators. A trailing terminator yields a last empty line."""
+    if "\r" not in text:
+        return text.split("\n")  # the common case, several times faster than the regex
     return _EOL.split(text)
 
 

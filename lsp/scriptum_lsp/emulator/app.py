@@ -192,7 +192,7 @@ class PathEndpoint:
 
 
 def _error_response(exc: ApiError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.http_status)
+    return JSONResponse(exc.body(), status_code=exc.http_status, headers=getattr(exc, "headers", None))
 
 
 async def _drop(send: Send) -> None:

@@ -11,6 +11,8 @@ path glob starting with `/` (`/v1/scriptum/scripts/*/draft*`). SPEC is a comma-s
   rate=0.3 | rate=30%                                 apply the rule to this fraction of matching requests
   times=N                                             apply the rule to the next N matching requests only
   message=TEXT                                        the error message (no commas)
+  retry-after=2s | retry-after=0                     the `Retry-After` header (whole seconds, rounded up) of a
+                                                      429 / RESOURCE_EXHAUSTED error; default 1 s, 0 sends none
 
 All matching rules apply in order: latencies add up, the first error/drop/malformed that fires wins.
 `*` and path globs never match HealthCheck (the readiness probe) nor the admin route; name HealthCheck to fault it.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import math
 import random
 import re
 import threading
@@ -29,6 +32,8 @@ from typing import Any
 from scriptum_lsp.emulator.errors import CODE_FOR_STATUS, HTTP_STATUS, ApiError, Code
 
 EXEMPT_FROM_WILDCARDS = frozenset({"HealthCheck"})
+DEFAULT_RETRY_AFTER_MS = 1000
+RATE_LIMIT_STATUS = 429
 
 
 class FaultSpecError(ValueError):
@@ -46,7 +51,15 @@ class FaultRule:
     rate: float = 1.0
     times: int | None = None
     message: str = ""
+    retry_after_ms: int = DEFAULT_RETRY_AFTER_MS
     text: str = ""
+
+    def headers(self) -> dict[str, str]:
+        """Response headers of the injected error: `Retry-After` for the rate-limit class."""
+        rate_limited = self.http_status == RATE_LIMIT_STATUS or self.error_code == Code.RESOURCE_EXHAUSTED
+        if not rate_limited or self.retry_after_ms <= 0:
+            return {}
+        return {"Retry-After": str(math.ceil(self.retry_after_ms / 1000))}
 
     def matches(self, rpc: str, path: str) -> bool:
         if self.route.lower() == rpc.lower():
@@ -68,6 +81,7 @@ class FaultRule:
             "malformed": self.malformed,
             "rate": self.rate,
             "timesLeft": self.times,
+            "retryAfterMs": self.retry_after_ms,
         }
 
 
@@ -128,6 +142,8 @@ def parse_rule(text: str) -> FaultRule:
             rule = replace(rule, times=int(value))
         elif key == "message":
             rule = replace(rule, message=value)
+        elif key in ("retry-after", "retry_after", "retryafter"):
+            rule = replace(rule, retry_after_ms=_duration_ms(value + "s" if value.isdigit() else value))
         else:
             raise FaultSpecError(f"unknown fault option {key!r} in {text!r}")
     return rule
@@ -144,6 +160,14 @@ def _error(value: str) -> dict[str, Any]:
         raise FaultSpecError(f"unknown gRPC code {value!r}")
     code = Code[name]
     return {"error_code": code, "http_status": HTTP_STATUS[code]}
+
+
+class FaultError(ApiError):
+    """An injected gateway error; carries the response headers of its rule (e.g. `Retry-After`)."""
+
+    def __init__(self, code: Code, message: str, *, http_status: int | None, headers: dict[str, str]) -> None:
+        super().__init__(code, message, http_status=http_status)
+        self.headers = headers
 
 
 @dataclass(frozen=True)
@@ -204,7 +228,9 @@ class Faults:
         for r in fired:
             if r.error_code is not None:
                 message = r.message or f"injected fault: {r.error_code.name} for {rpc}"
-                return FaultAction(error=ApiError(r.error_code, message, http_status=r.http_status))
+                return FaultAction(
+                    error=FaultError(r.error_code, message, http_status=r.http_status, headers=r.headers())
+                )
             if r.drop or r.malformed:
                 return FaultAction(drop=r.drop, malformed=r.malformed)
         return NO_FAULT

@@ -120,6 +120,8 @@ class Engine:
         self._shown_warnings: set[str] = set()
         self._sent_store = self.cache_dir / "drafts.json"
         self._sent_persisted: dict[str, list[str]] = self._read_sent_store()
+        self._persist_dirty = False  # `_sent_persisted` has changes the file does not have yet
+        self._persist_scheduled = False
         self._closed = False
 
     # -- configuration -----------------------------------------------------------------------------
@@ -219,6 +221,7 @@ class Engine:
 
     async def aclose(self) -> None:
         self._closed = True
+        self._write_sent_store()  # a write still pending
         for doc in self.docs.values():
             for task in (doc.debounce, doc.retry):
                 if task is not None:
@@ -500,14 +503,17 @@ class Engine:
         state.remember_sent(h)
         self._persist_sent(name, state)
         try:
-            await client.save_draft(name, snap.text)
-        except NotFound:
-            await self._handle_missing(client, snap, state, automatic=automatic)
-            await client.save_draft(name, snap.text)
-        state.saved_hash = h
-        state.checked_at = time.monotonic()
-        state.conflicted = False
-        response = await client.compile_draft(name)
+            try:
+                await client.save_draft(name, snap.text)
+            except NotFound:
+                await self._handle_missing(client, snap, state, automatic=automatic)
+                await client.save_draft(name, snap.text)
+            state.saved_hash = h
+            state.checked_at = time.monotonic()
+            state.conflicted = False
+            response = await client.compile_draft(name)
+        finally:
+            self._flush_sent_soon()
         if not isinstance(response.get("diagnostics", []), list):
             from scriptum_lsp.api.errors import BadResponse
 
@@ -803,10 +809,24 @@ class Engine:
         return {k: [h for h in v if isinstance(h, str)] for k, v in data.items() if isinstance(v, list)}
 
     def _persist_sent(self, name: str, state: ScriptState) -> None:
+        """Record what we are about to send. The file is written by `_flush_sent_soon` once the save and
+        compile requests are done, off the edit -> diagnostics path (see docs/decisions.md)."""
         self._sent_persisted[self._persist_key(name)] = list(state.sent[-8:])
         if len(self._sent_persisted) > 500:
             for k in list(self._sent_persisted)[:-500]:
                 del self._sent_persisted[k]
+        self._persist_dirty = True
+
+    def _flush_sent_soon(self) -> None:
+        if self._persist_dirty and not self._persist_scheduled:
+            self._persist_scheduled = True
+            asyncio.get_running_loop().call_soon(self._write_sent_store)
+
+    def _write_sent_store(self) -> None:
+        self._persist_scheduled = False
+        if not self._persist_dirty:
+            return
+        self._persist_dirty = False
         try:
             tmp = self._sent_store.with_suffix(".tmp")
             tmp.write_text(json.dumps(self._sent_persisted), encoding="utf-8")

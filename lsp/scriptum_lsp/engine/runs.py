@@ -278,7 +278,8 @@ def decode_output(result: Mapping[str, Any]) -> Any:
         return text
 
 
-def _int(value: object) -> int | None:
+def int_or_none(value: object) -> int | None:
+    """An API integer (int64 arrives as a string) or None when absent, empty or not a number."""
     if value is None or value == "":
         return None
     try:
@@ -289,8 +290,8 @@ def _int(value: object) -> int | None:
 
 def duration_ms(thread: Mapping[str, Any]) -> int | None:
     """finished - started (or created), in milliseconds, when both are known."""
-    start = _int(thread.get("startedAtMs")) or _int(thread.get("createdAtMs"))
-    end = _int(thread.get("finishedAtMs"))
+    start = int_or_none(thread.get("startedAtMs")) or int_or_none(thread.get("createdAtMs"))
+    end = int_or_none(thread.get("finishedAtMs"))
     if not start or not end:  # an int64 zero means "not yet"
         return None
     return max(0, end - start)
@@ -322,7 +323,7 @@ def parse_steps(result: Mapping[str, Any], lines: Mapping[str, int] | None = Non
         if not isinstance(raw, Mapping):
             continue
         path = str(raw.get("stepPath") or raw.get("path") or "")
-        line = _int(raw.get("line"))
+        line = int_or_none(raw.get("line"))
         if (line is None or line <= 0) and lines:
             line = lines.get(path)
         steps.append(
@@ -364,8 +365,8 @@ def progress_message(thread: Mapping[str, Any]) -> tuple[str, int | None]:
     """A one-line progress text and a percentage (when the total step count is known)."""
     status = normalize_status(thread.get("status")).lower()
     step = str(thread.get("currentStepName") or thread.get("currentStepPath") or "")
-    total = _int(thread.get("totalSteps"))
-    done = _int(thread.get("completedSteps"))
+    total = int_or_none(thread.get("totalSteps"))
+    done = int_or_none(thread.get("completedSteps"))
     percent = None
     if total and done is not None:
         percent = max(0, min(100, round(100 * done / total)))

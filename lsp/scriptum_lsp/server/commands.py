@@ -176,15 +176,6 @@ def _status_word(raw: object, prefix: str) -> str:
     return text or "UNSPECIFIED"
 
 
-def _int(value: object) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
 def _compile_problems(diagnostics: Sequence[Mapping[str, Any]]) -> list[str]:
     out = []
     for d in diagnostics:
@@ -262,7 +253,7 @@ async def cmd_publish(ls: Server, state: CommandState, values: dict[str, Any]) -
     _require_compiled(outcome, "Publish", name)
     async with _draft_holds(ls, name, text, "Publish"):
         response = await ls.engine.client().publish_draft(name)
-    version = _int(response.get("version")) or 0
+    version = runs.int_or_none(response.get("version")) or 0
     state.forget_script(name)
     _info(ls, f"Published {name} v{version}")
     _refresh_lenses(ls)
@@ -467,17 +458,17 @@ async def list_versions(ls: Server, name: str) -> tuple[list[dict[str, Any]], in
     """Versions of a script (oldest first) and its active version."""
     api = ls.engine.client()
     listing, script = await asyncio.gather(api.list_versions(name), api.get_script(name))
-    active = _int(script.get("activeVersion")) or 0
+    active = runs.int_or_none(script.get("activeVersion")) or 0
     versions: list[dict[str, Any]] = []
     for v in listing.get("versions") or ():
-        number = _int(v.get("version")) or 0
+        number = runs.int_or_none(v.get("version")) or 0
         status = _status_word(v.get("status"), "SCRIPT_VERSION_STATUS_")
         versions.append(
             {
                 "version": number,
                 "status": status,
-                "createdAtMs": _int(v.get("createdAtMs")),
-                "publishedAtMs": _int(v.get("publishedAtMs")),
+                "createdAtMs": runs.int_or_none(v.get("createdAtMs")),
+                "publishedAtMs": runs.int_or_none(v.get("publishedAtMs")),
                 "active": number == active if active else status == "ACTIVE",
             }
         )
@@ -534,7 +525,7 @@ async def cmd_rollback(ls: Server, state: CommandState, values: dict[str, Any]) 
         raise CommandError(
             f"{name} has no version {version} to roll back to", kind="unknown-version"
         ) from None
-    active = _int(response.get("activeVersion")) or 0
+    active = runs.int_or_none(response.get("activeVersion")) or 0
     state.forget_script(name)
     _info(ls, f"{name}: active version is now v{active}")
     _refresh_lenses(ls)
@@ -625,8 +616,8 @@ async def cmd_status(ls: Server, state: CommandState, values: dict[str, Any]) ->
     out["scripts"] = [
         {
             "name": s.get("name", ""),
-            "activeVersion": _int(s.get("activeVersion")) or 0,
-            "latestVersion": _int(s.get("latestVersion")) or 0,
+            "activeVersion": runs.int_or_none(s.get("activeVersion")) or 0,
+            "latestVersion": runs.int_or_none(s.get("latestVersion")) or 0,
             "draftStatus": _status_word(s.get("draftStatus"), "SCRIPT_VERSION_STATUS_"),
             "status": _status_word(s.get("status"), "SCRIPT_STATUS_"),
         }

@@ -28,6 +28,7 @@ def _host_port(value: str) -> tuple[str, int]:
 def run(args: argparse.Namespace) -> int:
     from scriptum_lsp.server.app import create_language_server
     from scriptum_lsp.server.logs import setup_logging
+    from scriptum_lsp.server.stdio import start_io
 
     setup_logging(args.log_level, getattr(args, "log_file", None))
     server = create_language_server()
@@ -35,5 +36,5 @@ def run(args: argparse.Namespace) -> int:
         host, port = _host_port(args.tcp)
         server.start_tcp(host, port)
     else:
-        server.start_io()
+        start_io(server)
     return 0
