@@ -30,6 +30,7 @@ from cachetools import LRUCache
 from scriptum_lsp.api.errors import AlreadyExists, ApiError, NotFound, redact, register_secret
 from scriptum_lsp.api.scriptum import ScriptumClient
 from scriptum_lsp.core.endpoints import LOCAL, is_loopback_host
+from scriptum_lsp.core.limits import is_large, large_document_message
 from scriptum_lsp.core.mapping import map_diagnostics
 from scriptum_lsp.core.positions import Encoding, cp_to_units
 from scriptum_lsp.core.settings import Settings, resolve_settings
@@ -282,7 +283,7 @@ class Engine:
         self.docs[uri] = doc
         self._local_check(doc)
         self.host.publish(uri)
-        if self.settings.diagnostics_trigger != "off":
+        if self.settings.diagnostics_trigger != "off" and not is_large(text):
             self.schedule(uri, delay=0.0)
         else:
             doc.settled.set()
@@ -298,7 +299,7 @@ class Engine:
             doc.remote = self._map_remote(doc.remote_raw, doc.text)
         self._local_check(doc)
         self.host.publish(uri)
-        if self.settings.diagnostics_trigger == "onType":
+        if self.settings.diagnostics_trigger == "onType" and not is_large(text):
             self.schedule(uri)
         else:
             doc.settled.set()
@@ -308,7 +309,7 @@ class Engine:
         if doc is None:
             return
         self._script(doc.script).check_due = True
-        if self.settings.diagnostics_trigger in ("onType", "onSave"):
+        if self.settings.diagnostics_trigger in ("onType", "onSave") and not is_large(doc.text):
             doc.settled.clear()
             self.schedule(uri, delay=0.0)
 
@@ -334,6 +335,8 @@ class Engine:
         if doc is None:
             return []
         out: list[EditorDiagnostic] = list(doc.notice)
+        if is_large(doc.text):
+            out.insert(0, _large_notice(doc.text))
         remote = list(doc.remote)
         if doc.stale:
             remote = [_mark_stale(d, doc.stale_reason) for d in remote]
@@ -361,7 +364,7 @@ class Engine:
 
     # -- local diagnostics -------------------------------------------------------------------------
     def _local_check(self, doc: DocState) -> None:
-        if not self.settings.local_diagnostics or self.local_compiler is None:
+        if not self.settings.local_diagnostics or self.local_compiler is None or is_large(doc.text):
             doc.local = ()
             return
         try:
@@ -867,6 +870,19 @@ def _editor_diag(
         source=source,
         code=str(m.raw.get("code")) if m.raw.get("code") else None,
         data=data,
+    )
+
+
+def _large_notice(text: str) -> EditorDiagnostic:
+    first = split_lines(text)[0] if text else ""
+    return EditorDiagnostic(
+        line=0,
+        start=0,
+        end_line=0,
+        end=len(first),
+        severity="warning",
+        message=large_document_message(text),
+        code="large-document",
     )
 
 

@@ -55,9 +55,10 @@ def register(ls: ScriptumLanguageServer) -> None:
             root = params.root_path
         ls.engine.set_workspace(root)
         with contextlib.suppress(Exception):
-            from scriptum_lsp.language import compile_source
+            from scriptum_lsp.server.local import analysis
 
-            ls.engine.local_compiler = compile_source
+            # the same memoised parse+check the local features use: one analysis per buffer version
+            ls.engine.local_compiler = analysis
         opts = params.initialization_options
         ls.engine.configure(merge(opts if isinstance(opts, Mapping) else None, None))
 

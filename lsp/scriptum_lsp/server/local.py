@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from cachetools import LRUCache
 from lsprotocol import types
 
+from scriptum_lsp.core.limits import is_large
 from scriptum_lsp.core.positions import units_to_cp
 from scriptum_lsp.core.text import split_lines
 from scriptum_lsp.engine.model import content_hash
@@ -19,7 +20,10 @@ _CACHE: LRUCache[str, Any] = LRUCache(maxsize=64)
 
 
 def analysis(text: str) -> Any:
-    """`scriptum_lsp.language.analyze(text)`, memoised by content."""
+    """`scriptum_lsp.language.analyze(text)`, memoised by content; large documents get an empty analysis
+    (see scriptum_lsp.core.limits) so no request stalls the server for seconds."""
+    if is_large(text):
+        text = ""
     key = content_hash(text)
     cached = _CACHE.get(key)
     if cached is None:
