@@ -56,6 +56,8 @@ from scriptum_lsp.engine.model import (
 
 log = logging.getLogger(__name__)
 
+MAX_CONCURRENT_AUTOMATIC_RUNS = 4
+
 # how long a confirmation of the remote draft (GetDraftInfo equal to what we saved) stays valid while we
 # keep saving; after that quiet period the next save checks again (see docs/decisions.md)
 CONFLICT_RECHECK_S = 5.0
@@ -124,6 +126,9 @@ class Engine:
         self._persist_dirty = False  # `_sent_persisted` has changes the file does not have yet
         self._persist_scheduled = False
         self._closed = False
+        # automatic runs share a few slots, so opening a folder of 200 scripts does not fire 200 save+compile
+        # pairs at once (memory, and bursts of 429 from the cloud); commands never wait for a slot
+        self._auto_slots = asyncio.Semaphore(MAX_CONCURRENT_AUTOMATIC_RUNS)
 
     # -- configuration -----------------------------------------------------------------------------
     def configure(self, raw: Mapping[str, Any] | None) -> list[str]:
@@ -476,7 +481,10 @@ class Engine:
         self, snap: DocSnapshot, state: ScriptState, force: bool, automatic: bool
     ) -> CompileOutcome:
         async with state.lock:
-            return await self._pipeline(snap, state, force=force, automatic=automatic)
+            if not automatic:
+                return await self._pipeline(snap, state, force=force, automatic=automatic)
+            async with self._auto_slots:
+                return await self._pipeline(snap, state, force=force, automatic=automatic)
 
     def _cache_key(self, name: str, h: str) -> tuple[Any, ...]:
         s = self.settings
