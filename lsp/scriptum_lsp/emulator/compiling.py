@@ -9,6 +9,7 @@ import yaml as pyyaml
 
 from scriptum_lsp.emulator.errors import ApiError, Code
 from scriptum_lsp.emulator.store import EMPTY_CONTRACT
+from scriptum_lsp.language.types import type_ref_from_ir
 
 
 def compile_draft(kind: str, source: str) -> dict[str, Any]:
@@ -93,27 +94,12 @@ def _typed_field(field: dict[str, Any]) -> dict[str, Any]:
     default = field.get("default")
     return {
         "name": str(field.get("name", "")),
-        "type": _type_ref(type_),
+        "type": type_ref_from_ir(type_),
         "defaultValueJson": "" if default is None else json.dumps(default),
         "required": bool(field.get("required", default is None)),
         "description": str(field.get("description", "")),
         "constraints": list(field.get("constraints", []) or []),
     }
-
-
-def _type_ref(t: Any) -> dict[str, Any]:
-    if not isinstance(t, dict):
-        return {"kind": "any"}
-    ref: dict[str, Any] = {"kind": str(t.get("kind", "any"))}
-    if "name" in t:
-        ref["enumName"] = t["name"]
-    if "of" in t:
-        ref["elementType"] = _type_ref(t["of"])
-    if "key" in t:
-        ref["keyType"] = _type_ref(t["key"])
-    if "value" in t:
-        ref["valueType"] = _type_ref(t["value"])
-    return ref
 
 
 def _tools(steps: Any) -> set[str]:

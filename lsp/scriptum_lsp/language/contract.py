@@ -8,25 +8,12 @@ from typing import Any
 
 from .checker import Facts, lit_value
 from .syntax import Annotation, EnumDecl, Expr, FieldDecl, Name, Script, TypeExpr
-from .types import ALIASES
+from .types import ALIASES, type_ir, type_ref_from_ir
 
 
 def type_ref(t: TypeExpr | None, enums: Any) -> dict[str, Any]:
     """TypeRef: `{"kind", "enumName"?, "elementType"?, "keyType"?, "valueType"?}`."""
-    if t is None:
-        return {"kind": "any"}
-    name = ALIASES.get(t.name, t.name)
-    if name == "list":
-        return {"kind": "list", "elementType": type_ref(t.args[0], enums) if t.args else {"kind": "any"}}
-    if name == "map":
-        return {
-            "kind": "map",
-            "keyType": type_ref(t.args[0], enums) if t.args else {"kind": "text"},
-            "valueType": type_ref(t.args[1], enums) if len(t.args) > 1 else {"kind": "any"},
-        }
-    if t.name in enums:
-        return {"kind": "enum", "enumName": t.name}
-    return {"kind": name}
+    return type_ref_from_ir(type_ir(t, enums))
 
 
 def _json(value: Any) -> str:

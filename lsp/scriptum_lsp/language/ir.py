@@ -25,29 +25,11 @@ from .syntax import (
     Script,
     Step,
     Str,
-    TypeExpr,
     Unary,
 )
-from .types import ALIASES
+from .types import type_ir
 
 IR_VERSION = 1
-
-
-def type_ir(t: TypeExpr | None, enums: Any) -> dict[str, Any]:
-    if t is None:
-        return {"kind": "any"}
-    name = ALIASES.get(t.name, t.name)
-    if name == "list":
-        return {"kind": "list", "of": type_ir(t.args[0], enums) if t.args else {"kind": "any"}}
-    if name == "map":
-        return {
-            "kind": "map",
-            "key": type_ir(t.args[0], enums) if t.args else {"kind": "text"},
-            "value": type_ir(t.args[1], enums) if len(t.args) > 1 else {"kind": "any"},
-        }
-    if t.name in enums:
-        return {"kind": "enum", "name": t.name}
-    return {"kind": name}
 
 
 def expr_ir(e: Expr) -> dict[str, Any]:

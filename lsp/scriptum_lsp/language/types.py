@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .syntax import TypeExpr
 
 PRIMITIVES = ("text", "number", "integer", "boolean", "object", "binary", "date", "timestamp", "any")
 ALIASES: Mapping[str, str] = {
@@ -153,3 +156,40 @@ def schema_accepts(schema: Mapping[str, Any], actual: Ty) -> tuple[bool, str]:
     expected = names.get(str(t), "any")
     exp_ty = Ty(expected) if expected != "list" else LIST
     return accepts(exp_ty, actual), expected
+
+
+def type_ref_from_ir(t: Any) -> dict[str, Any]:
+    """An IR type (`{"kind", "of"?, "key"?, "value"?, "name"?}`, docs/ir.md) as the API's ScriptContract
+    TypeRef (`{"kind", "elementType"?, "keyType"?, "valueType"?, "enumName"?}`). The one place that knows both
+    spellings: the compiler's contract and the emulator's YAML drafts both go through it."""
+    if not isinstance(t, Mapping):
+        return {"kind": "any"}
+    ref: dict[str, Any] = {"kind": str(t.get("kind", "any"))}
+    if "name" in t:
+        ref["enumName"] = t["name"]
+    if "of" in t:
+        ref["elementType"] = type_ref_from_ir(t["of"])
+    if "key" in t:
+        ref["keyType"] = type_ref_from_ir(t["key"])
+    if "value" in t:
+        ref["valueType"] = type_ref_from_ir(t["value"])
+    return ref
+
+
+def type_ir(t: TypeExpr | None, enums: Any) -> dict[str, Any]:
+    """A type expression of the syntax tree as an IR type (docs/ir.md): `{"kind", "of"?, "key"?, "value"?,
+    "name"?}`, aliases resolved."""
+    if t is None:
+        return {"kind": "any"}
+    name = ALIASES.get(t.name, t.name)
+    if name == "list":
+        return {"kind": "list", "of": type_ir(t.args[0], enums) if t.args else {"kind": "any"}}
+    if name == "map":
+        return {
+            "kind": "map",
+            "key": type_ir(t.args[0], enums) if t.args else {"kind": "text"},
+            "value": type_ir(t.args[1], enums) if len(t.args) > 1 else {"kind": "any"},
+        }
+    if t.name in enums:
+        return {"kind": "enum", "name": t.name}
+    return {"kind": name}
