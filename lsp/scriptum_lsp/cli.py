@@ -56,5 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     module = importlib.import_module(args._module)
-    result: int = module.run(args)
+    try:
+        result: int = module.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `scriptum-lsp check ... | head`: the reader went away; stop quietly, as other CLI tools do.
+        # Point stdout at devnull so the interpreter's final flush does not raise again.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return result

@@ -4,6 +4,9 @@ Resolves the settings exactly as the server does (setting -> environment -> dodi
 the endpoint, the organization, where the token came from (never the token), whether the endpoint answers
 HealthCheck, whether an authenticated call (ListScripts) succeeds, and the server version. Exit code 0 when
 the endpoint is healthy and the credentials are accepted, 1 otherwise.
+
+Doctor never writes: for the `local` endpoint the checks run against an in-memory emulator (the same app and
+compiler the server embeds), and the data folder the server would use is only looked at, never created.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     health: Check | None = None
     auth: Check | None = None
+    local_data: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -148,7 +152,11 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str]) -> Report
     raw = merged_settings(load_settings_arg(args.settings), args.endpoint, args.organization)
     cli_config, cli_path = load_dodil_cli_config(environ)
     settings, warnings = resolve_settings(raw, environ, cli_config, cli_config_path=cli_path)
-    health, auth = asyncio.run(run_checks(settings, args.timeout, environ.get("SCRIPTUM_LSP_LOCAL_DATA")))
+    local_data = None
+    if settings.is_local:
+        local_data = describe_local_data(environ)
+    # ":memory:": checking the embedded emulator must not create its database (nothing is written)
+    health, auth = asyncio.run(run_checks(settings, args.timeout, ":memory:" if settings.is_local else None))
     return Report(
         version=__version__,
         python=platform.python_version(),
@@ -158,7 +166,20 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str]) -> Report
         warnings=warnings,
         health=health,
         auth=auth,
+        local_data=local_data,
     )
+
+
+def describe_local_data(environ: Mapping[str, str]) -> str:
+    """Where the embedded emulator keeps its database, and whether it exists yet (looked at, not opened)."""
+    from scriptum_lsp.api.transport import default_local_data_dir
+    from scriptum_lsp.emulator.app import store_path
+
+    folder = environ.get("SCRIPTUM_LSP_LOCAL_DATA") or str(default_local_data_dir(dict(environ)))
+    db = Path(store_path(folder))
+    if db.is_file():
+        return f"{db} ({db.stat().st_size // 1024} KiB)"
+    return f"{db} (not created yet; the server creates it on first use)"
 
 
 def _source(value: object, source: str) -> str:
@@ -179,6 +200,8 @@ def format_report(report: Report) -> str:
         + ("" if token_source == "none" else "  (value not shown)"),
         f"dodil config   {report.cli_config or 'none found'}",
     ]
+    if report.local_data:
+        lines.append(f"local data     {report.local_data}")
     if report.health is not None:
         h = report.health
         mark = "ok" if h.ok else "FAILED"

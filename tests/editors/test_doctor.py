@@ -102,3 +102,14 @@ def test_defaults_to_the_embedded_emulator(tmp_path: Path) -> None:
     assert "token          none found" in proc.stdout
     assert "health         ok: SERVING" in proc.stdout
     assert "credentials    ok" in proc.stdout
+
+
+def test_local_check_writes_nothing(tmp_path: Path) -> None:
+    """#17: doctor on the embedded emulator must not create a database just to check health."""
+    home = tmp_path / "home"
+    proc = doctor(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    db = home / "local-emulator" / "emulator.sqlite3"
+    assert f"local data     {db} (not created yet; the server creates it on first use)" in proc.stdout
+    assert not (home / "local-emulator").exists()
+    assert not any(p.is_file() for p in (home / "data").rglob("*"))
