@@ -31,7 +31,7 @@ from scriptum_lsp.api.errors import AlreadyExists, ApiError, NotFound, redact, r
 from scriptum_lsp.api.scriptum import ScriptumClient
 from scriptum_lsp.core.endpoints import LOCAL, is_loopback_host
 from scriptum_lsp.core.limits import is_large, large_document_message
-from scriptum_lsp.core.mapping import map_diagnostics
+from scriptum_lsp.core.mapping import MappedDiagnostic, error_diagnostic, map_diagnostics
 from scriptum_lsp.core.positions import Encoding, cp_to_units
 from scriptum_lsp.core.settings import Settings, resolve_settings
 from scriptum_lsp.core.text import split_lines
@@ -383,14 +383,7 @@ class Engine:
             for d in getattr(result, "diagnostics", ())
         ]
         lines = split_lines(doc.text)
-        local: list[EditorDiagnostic] = []
-        for m, r in zip(map_diagnostics(raw, lines), raw, strict=False):
-            end_line = max(0, min(int(r.get("endLine", m.span.line + 1)) - 1, len(lines) - 1))
-            end = int(r.get("endCol", 0)) - 1
-            if end_line == m.span.line and end <= m.span.start:
-                end_line, end = m.span.line, m.span.end
-            local.append(_editor_diag(m, source="scriptum-local", end_line=end_line, end=end))
-        doc.local = tuple(local)
+        doc.local = tuple(_editor_diag(m, source="scriptum-local") for m in map_diagnostics(raw, lines))
 
     # -- scheduling --------------------------------------------------------------------------------
     def schedule(self, uri: str, *, delay: float | None = None) -> None:
@@ -634,14 +627,15 @@ class Engine:
         doc = self.docs.get(snap.uri)
         if doc is None or doc.version != snap.version or doc.text != snap.text:
             return  # stale: the buffer moved on, a newer run will publish
-        raw = response.get("diagnostics") or []
-        diags = tuple(d for d in raw if isinstance(d, Mapping))
+        raw = response.get("diagnostics")
+        diags = tuple(d for d in raw if isinstance(d, Mapping)) if isinstance(raw, list) else ()
         lines = split_lines(doc.text)
-        mapped = self._map_remote(diags, doc.text)
+        failed = response.get("success") is not True
+        mapped = tuple(_editor_diag(m) for m in map_diagnostics(diags, lines, exact=True, failed=failed))
         doc.remote_raw = diags
-        if not response.get("success") and not mapped and response.get("error"):
-            first = lines[0] if lines else ""
-            mapped = (EditorDiagnostic(0, 0, 0, len(first), "error", str(response["error"])),)
+        if failed and not mapped:
+            error = response.get("error")
+            mapped = (_editor_diag(error_diagnostic(str(error or "compile failed"), lines)),)
         changed = mapped != doc.remote or doc.stale or bool(doc.notice)
         doc.remote = mapped
         doc.remote_version = snap.version
@@ -653,7 +647,8 @@ class Engine:
 
     @staticmethod
     def _map_remote(diags: Sequence[Mapping[str, Any]], text: str) -> tuple[EditorDiagnostic, ...]:
-        return tuple(_editor_diag(m) for m in map_diagnostics(diags, split_lines(text)))
+        """The last result on a newer version of the buffer: what no longer matches its line is dropped."""
+        return tuple(_editor_diag(m) for m in map_diagnostics(diags, split_lines(text), exact=False))
 
     def _succeeded(self, uri: str) -> None:
         doc = self.docs.get(uri)
@@ -862,17 +857,21 @@ def _outcome(response: Mapping[str, Any], version: int | None) -> CompileOutcome
     return CompileOutcome(bool(response.get("success")), diags, dict(response), version)
 
 
-def _editor_diag(
-    m: Any, *, source: str = "scriptum", end_line: int | None = None, end: int | None = None
-) -> EditorDiagnostic:
+def _editor_diag(m: MappedDiagnostic, *, source: str = "scriptum") -> EditorDiagnostic:
     data: dict[str, Any] | None = None
-    if m.suggestion:
-        data = {"suggestion": m.suggestion, "line": m.span.line, "start": m.span.start, "end": m.span.end}
+    if m.suggestion and m.replaces:
+        data = {
+            "suggestion": m.suggestion,
+            "replaces": m.replaces,
+            "line": m.span.line,
+            "start": m.span.start,
+            "end": m.span.end,
+        }
     return EditorDiagnostic(
         line=m.span.line,
         start=m.span.start,
-        end_line=m.span.line if end_line is None else end_line,
-        end=m.span.end if end is None else end,
+        end_line=m.span.last_line,
+        end=m.span.end,
         severity=m.severity,
         message=m.message,
         source=source,

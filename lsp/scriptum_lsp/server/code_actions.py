@@ -41,9 +41,12 @@ def fix_edits(ls: ScriptumLanguageServer, uri: str, diags: list[EditorDiagnostic
     for d in diags:
         data = d.data or {}
         suggestion = data.get("suggestion")
-        if not isinstance(suggestion, str) or d.line >= len(lines):
+        replaces = data.get("replaces")
+        if not isinstance(suggestion, str) or not isinstance(replaces, str) or d.line >= len(lines):
             continue
-        if lines[d.line][d.start : d.end] == suggestion or (d.line, d.start, d.end) in seen:
+        if d.end_line != d.line or lines[d.line][d.start : d.end] != replaces:
+            continue  # never edit text the fix did not mean to touch
+        if (d.line, d.start, d.end) in seen:
             continue
         seen.add((d.line, d.start, d.end))
         rng = convert.lsp_range(lines, d.line, d.start, d.line, d.end, ls.engine.position_encoding)
