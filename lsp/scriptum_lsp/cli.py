@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "fmt": ("scriptum_lsp.fmtcmd", "format .scriptum files in canonical layout"),
     "emulator": ("scriptum_lsp.emulator.main", "serve the local Scriptum API emulator over HTTP"),
     "doctor": ("scriptum_lsp.doctor", "print the resolved endpoint, organization, token source and health"),
+    "debug": ("scriptum_lsp.debug.main", "run the Debug Adapter Protocol server (stdio, or --port)"),
 }
 
 

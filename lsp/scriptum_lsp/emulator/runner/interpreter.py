@@ -15,7 +15,7 @@ from typing import Any
 from scriptum_lsp.language.inputs import apply_defaults, validate_input
 
 from .expressions import Evaluator, Scope
-from .model import ResumeError, ResumeRequest, RunConfig, RunOutcome, RunSink, StepRecord
+from .model import ResumeError, ResumeRequest, RunConfig, RunOutcome, RunSink, StepEvent, StepRecord
 from .tools import CLOUD_ONLY, HOST_NOT_ALLOWED, ToolContext, ToolError, call_tool, primitive_cloud_message
 from .values import ExprError, Value, equal, is_number, json_safe, to_text, truthy, type_name
 
@@ -382,6 +382,9 @@ class _Run:
                 )
             if handler is None:
                 raise StepFailure([f"unknown IR primitive '{prim}'"], code="BAD_IR", fatal=True)
+            hook = self.config.step_hook
+            if hook is not None and report:
+                hook(self._event("before", key, step, scope))
             try:
                 out = await handler(ctx, step, scope, **kw)
             except ExprError as exc:
@@ -396,6 +399,8 @@ class _Run:
             await ctx.finish("CANCELLED")
             raise
         except PauseSignal:
+            if self.config.step_hook is not None and report:
+                self.config.step_hook(self._event("paused", key, step, scope))
             await ctx.finish("PAUSED")
             raise
         except GotoSignal:
@@ -403,13 +408,23 @@ class _Run:
             raise
         except StepFailure as failure:
             failure.attribute(step, path, key)
+            if self.config.step_hook is not None and report:
+                self.config.step_hook(self._event("failed", key, step, scope, error=failure.message))
             pauses = not failure.fatal and not self.handler and not self.in_handler
             await ctx.finish("PAUSED" if pauses else "FAILED", error=failure.message)
             raise
         await ctx.finish(ctx.final_status or "COMPLETED", output=out, error=ctx.final_error)
         if prim not in COMPOUND:
             self.completed[key] = {"output": json_safe(out)}
+        if self.config.step_hook is not None and report:
+            self.config.step_hook(self._event("after", key, step, scope, output=out))
         return out
+
+    def _event(self, phase: str, key: str, step: Mapping[str, Any], scope: Scope, **extra: Any) -> StepEvent:
+        def evaluate(expr: Any) -> Value:
+            return self.evaluator.eval(expr, scope)
+
+        return StepEvent(phase, key, step, scope, evaluate, **extra)
 
     def _replay_effects(self, step: Mapping[str, Any], scope: Scope, out: Value) -> None:
         if step.get("bind"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -48,6 +48,29 @@ class RunOutcome:
 
 
 @dataclass(frozen=True)
+class StepEvent:
+    """What a step hook sees (docs/runtime.md "Step hook").
+
+    `phase`: "before" (about to run; the hook may block here, which pauses the thread), "after" (finished
+    COMPLETED, with `output`), "failed" (with `error`, before the failure is handled), "paused" (an `ask` or an
+    error pause). `key` is the instance path (`3.1.0`, `2#1` for a re-visit). `scope` is the interpreter's
+    `Scope` of the step (bindings, loop variables, inputs); `evaluate(expr_ir)` evaluates an IR expression
+    in it and raises `ExprError` on a runtime error.
+    """
+
+    phase: str
+    key: str
+    step: Mapping[str, Any]
+    scope: Any
+    evaluate: Callable[[Any], Any]
+    output: Any = None
+    error: str | None = None
+
+
+StepHook = Callable[[StepEvent], None]
+
+
+@dataclass(frozen=True)
 class RunConfig:
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     allow_hosts: frozenset[str] = LOOPBACK_HOSTS
@@ -56,6 +79,8 @@ class RunConfig:
     thread_id: str = ""  # shown to `on thread error` handlers as thread.id
     retry_base_s: float = 0.05  # on error: retry N backs off retry_base_s * 2**(attempt-1)
     max_wait_s: float = 1.0  # `wait` and `sleep` durations are honoured up to this cap
+    # called synchronously between steps (a debugger); None costs one attribute test per step
+    step_hook: StepHook | None = None
 
 
 @dataclass(frozen=True)
