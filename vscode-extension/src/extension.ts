@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { TokenStore } from './auth';
 import { Commands } from './commands';
+import { registerDebug } from './debug';
 import { isSuccess, shortStatus } from './logic/documents';
 import { RESTART_KEYS } from './logic/settings';
 import { registerProviders } from './providers';
@@ -19,7 +20,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const statusBar = new StatusBar(server);
   const { disposables, runs } = registerProviders(server);
   const commands = new Commands(context, server, tokens, statusBar, runs);
-  context.subscriptions.push(log, server, statusBar, ...disposables, ...commands.register());
+  context.subscriptions.push(log, server, statusBar, ...disposables, ...commands.register(), ...registerDebug(server, tokens));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {

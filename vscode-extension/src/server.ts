@@ -109,9 +109,8 @@ export class ServerManager implements vscode.Disposable {
     return this.starting;
   }
 
-  private async start(): Promise<LanguageClient | undefined> {
-    await this.stop(); // a client that gave up after crashes
-    this.stateEmitter.fire('starting');
+  /** The interpreter and environment that run scriptum_lsp (the language server, and the debug adapter). */
+  async serverProcess(showErrors = false): Promise<{ command: string; env: NodeJS.ProcessEnv; extraArgs: string[]; bundled: boolean } | undefined> {
     const cfg = this.config();
     const resource = vscode.window.activeTextEditor?.document.uri;
     const candidates = interpreterCandidates(
@@ -124,7 +123,7 @@ export class ServerManager implements vscode.Disposable {
       const message = describeFailures(failures);
       this.log.error(message);
       report('server-error', { message });
-      this.stateEmitter.fire('stopped');
+      if (!showErrors) return undefined;
       void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Logs').then((choice) => {
         if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'scriptum.server.pythonPath');
         if (choice === 'Show Logs') this.log.show();
@@ -138,8 +137,20 @@ export class ServerManager implements vscode.Disposable {
     const pythonPath = serverPythonPath(bundled, process.env.PYTHONPATH, path.delimiter);
     if (pythonPath) env.PYTHONPATH = pythonPath;
     const extraArgs = cfg.get<string[]>('server.extraArgs') ?? [];
-    this.log.info(`Starting the Scriptum language server: ${python} (Python ${found.version}, ${found.candidate.source}) -m scriptum_lsp${bundled ? ` with ${bundled}` : ''}`);
+    this.log.info(`Python for scriptum_lsp: ${python} (Python ${found.version}, ${found.candidate.source})${bundled ? ` with ${bundled}` : ''}`);
+    return { command: python, env, extraArgs, bundled: !!bundled };
+  }
 
+  private async start(): Promise<LanguageClient | undefined> {
+    await this.stop(); // a client that gave up after crashes
+    this.stateEmitter.fire('starting');
+    const proc = await this.serverProcess(true);
+    if (!proc) {
+      this.stateEmitter.fire('stopped');
+      return undefined;
+    }
+    const { command: python, env, extraArgs, bundled } = proc;
+    this.log.info(`Starting the Scriptum language server: ${python} -m scriptum_lsp ${extraArgs.join(' ')}`.trimEnd());
     const serverOptions: ServerOptions = {
       command: python,
       args: ['-m', 'scriptum_lsp', ...extraArgs],
@@ -209,7 +220,7 @@ export class ServerManager implements vscode.Disposable {
       }),
     );
     await this.applyTrace(this.log.logLevel);
-    report('client-started', { python, bundled: !!bundled });
+    report('client-started', { python, bundled });
     this.stateEmitter.fire('running');
     return client;
   }

@@ -135,5 +135,23 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$CPORT2/healthz" >/dev/null
   REPORT_FILE="$REPORT2" ART_DIR="$ART" EMU_URL="$EMU" EMU_TOKEN="$TOKEN" EMU_ORG="$ORG" PYTHON_PATH="$PY" \
   EVIL_LOG="$RUN/evil-requests.log" timeout 120 node scriptum-e2e.mjs) || rc=$?
 cp "$REPORT2" "$ART/" 2>/dev/null || true
+kill -TERM -- "-${PIDS[-1]}" 2>/dev/null || true
+if [ $rc -ne 0 ]; then step "untrusted scenario failed (exit $rc); artifacts in $ART"; exit $rc; fi
+
+# The debugger (docs/debugger.md): a breakpoint, the Variables pane, a step, continue, the run to its end.
+step "debug scenario"
+cp -r "$HERE/debug-workspace" "$RUN/ws-debug"
+REPORT3=$RUN/report-debug.jsonl
+: >"$REPORT3"
+CPORT3=$(free_port)
+SCRIPTUM_VSCODE_TEST_REPORT=$REPORT3 setsid "$CS" --auth none --bind-addr "127.0.0.1:$CPORT3" --disable-telemetry \
+  --disable-update-check --disable-workspace-trust --user-data-dir "$RUN/data" --extensions-dir "$RUN/ext" \
+  "$RUN/ws-debug" >"$RUN/code-server-debug.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$CPORT3/healthz" >/dev/null && break; sleep 0.25; done
+cp "$HERE/e2e-debug.mjs" "$EDITORS/harness/scriptum-e2e-debug.mjs"
+(cd "$EDITORS/harness" && CS_URL="http://127.0.0.1:$CPORT3/?folder=$RUN/ws-debug" REPORT_FILE="$REPORT3" \
+  ART_DIR="$ART" timeout 180 node scriptum-e2e-debug.mjs) || rc=$?
+cp "$REPORT3" "$ART/" 2>/dev/null || true
 step "done (exit $rc); artifacts in $ART"
 exit $rc
