@@ -33,8 +33,11 @@ LANGUAGE_KEYS = {
     "name", "language-id", "scope", "injection-regex", "file-types", "shebangs", "roots", "auto-format",
     "diagnostic-severity", "comment-token", "comment-tokens", "block-comment-tokens", "indent",
     "grammar", "formatter", "soft-wrap", "text-width", "workspace-lsp-roots", "persistent-diagnostic-sources",
-    "language-servers", "auto-pairs", "rulers", "path-completion", "word-completion",
+    "language-servers", "auto-pairs", "rulers", "path-completion", "word-completion", "debugger",
 }  # fmt: skip
+# `[language.debugger]` and its templates (book/src/languages.md, "Debug adapter configuration")
+DEBUGGER_KEYS = {"name", "transport", "command", "args", "port-arg", "templates", "quirks"}
+TEMPLATE_KEYS = {"name", "request", "completion", "args"}
 SERVER_KEYS = {"command", "args", "config", "timeout", "environment", "required-root-patterns"}
 
 
@@ -67,6 +70,38 @@ def test_languages_toml_is_a_valid_helix_language() -> None:
     assert set(server["config"]["scriptum"]) == {"endpoint", "organization"}
     assert "token" not in all_keys(data)  # the token stays in the environment (DODIL_TOKEN)
     assert "environment" not in server
+
+
+def test_debugger_templates_launch_the_adapter(tmp_path: Path) -> None:
+    """Helix fills `{0}`, `{1}` of a template's args with the completions and sends `launch` to the adapter."""
+    from tests.debug.conftest import SCRIPT
+    from tests.debug.dapclient import DapClient
+
+    dbg = load()["language"][0]["debugger"]
+    assert set(dbg) <= DEBUGGER_KEYS and dbg["transport"] == "stdio"
+    assert [dbg["command"], *dbg["args"]] == ["scriptum-lsp", "debug"]
+    templates = {t["name"]: t for t in dbg["templates"]}
+    assert set(templates) == {"launch", "replay"}
+    for t in templates.values():
+        assert set(t) <= TEMPLATE_KEYS and t["request"] == "launch"
+    script = tmp_path / "s.scriptum"
+    script.write_text(SCRIPT, encoding="utf-8")
+    (tmp_path / "in.json").write_text('{"items": ["x"]}', encoding="utf-8")
+    filled = {k: v.replace("{0}", str(script)).replace("{1}", str(tmp_path / "in.json"))
+              for k, v in templates["launch"]["args"].items()}  # fmt: skip
+    dap = DapClient()
+    try:
+        started = dap.start(filled, [])
+        assert started["launch"]["success"], started
+        assert dap.event("exited")["body"]["exitCode"] == 0
+        # the optional input left at its default ("") means no input file
+        empty = {
+            k: v.replace("{0}", str(script)).replace("{1}", "")
+            for k, v in templates["launch"]["args"].items()
+        }
+        assert empty["input"] == ""
+    finally:
+        dap.close()
 
 
 def test_languages_toml_matches_the_docs() -> None:

@@ -52,7 +52,7 @@ CAPABILITIES: dict[str, Any] = {
 
 def _read_json_arg(value: Any, base: Path, what: str) -> Any:
     """An object as is, or a path to a JSON file (relative to the script's folder, then the cwd)."""
-    if value is None:
+    if value is None or value == "":
         return {}
     if isinstance(value, Mapping):
         return dict(value)
