@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
@@ -37,7 +37,7 @@ from scriptum_lsp.core.settings import Settings, resolve_settings
 from scriptum_lsp.core.text import split_lines
 from scriptum_lsp.core.workspace import parse_script_map, script_name_for
 from scriptum_lsp.engine.config import load_dodil_cli_config, user_cache_dir
-from scriptum_lsp.engine.errors import RemoteDraftChanged, UnknownDocument
+from scriptum_lsp.engine.errors import DraftChangedMeanwhile, RemoteDraftChanged, UnknownDocument
 from scriptum_lsp.engine.failures import (
     RETRYABLE,
     STATES,
@@ -727,7 +727,18 @@ class Engine:
                 self.schedule(uri, delay=0.0)
 
     # -- facade for commands -----------------------------------------------------------------------
-    async def save_and_compile(self, uri: str, *, force: bool = False) -> CompileOutcome:
+    async def save_and_compile(
+        self, uri: str, *, force: bool = False, verify: bool = False
+    ) -> CompileOutcome:
+        """Save + compile `uri` now (a command's run: never cancelled by typing, never waits for a slot).
+
+        `verify` compares the remote draft with what this editor last saved even if that was confirmed a
+        moment ago (publish and test must never act on someone else's draft).
+        """
+        if verify:
+            known = self.scripts.get(self.script_name(uri))
+            if known is not None:
+                known.check_due = True
         doc = self._doc(uri)
         if doc.debounce is not None and not doc.debounce.done():
             doc.debounce.cancel()
@@ -762,6 +773,19 @@ class Engine:
                     self.host.publish(d.uri)
         doc.settled.set()
         return outcome
+
+    @contextlib.asynccontextmanager
+    async def draft_unchanged(self, name: str, text: str) -> AsyncIterator[None]:
+        """Hold the script's save lock while a command acts on its draft, and only if the remote draft
+        still holds exactly `text` (else `DraftChangedMeanwhile`: an automatic save of newer typing ran)."""
+        state = self.scripts.get(name)
+        if state is None:
+            yield
+            return
+        async with state.lock:
+            if state.saved_hash != content_hash(text):
+                raise DraftChangedMeanwhile(name)
+            yield
 
     def is_conflicted(self, uri: str) -> bool:
         return self._script(self.script_name(uri)).conflicted

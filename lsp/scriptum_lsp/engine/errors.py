@@ -17,3 +17,11 @@ class RemoteDraftChanged(Exception):
 
 class UnknownDocument(KeyError):
     """No open document with that URI."""
+
+
+class DraftChangedMeanwhile(Exception):
+    """The remote draft no longer holds the text a command compiled (a newer automatic save ran since)."""
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+        super().__init__(f"the draft of {script} changed while it was being compiled")
