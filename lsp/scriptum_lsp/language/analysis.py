@@ -13,6 +13,8 @@ from .catalog import MODEL_CAPABILITIES, TOOLS
 from .checker import Facts, Sym, check
 from .compiler import CompileResult, compile_parsed
 from .diagnostics import CompileDiagnostic, to_diagnostics
+from .gcpause import gc_paused
+from .incremental import reparse
 from .lexer import Token, tokenize
 from .lines import DECL_WORDS, STEP_VERBS
 from .parser import parse
@@ -105,19 +107,24 @@ class Context:
 
 @dataclass(slots=True)
 class Analysis:
+    """The facts of one text. Parse, check and diagnostics are computed up front (every edit needs them);
+    the outline, folds, bindings and semantic tokens on first use, since only the requests that ask for
+    them pay for them."""
+
     source: str
     parse: ParseResult
     facts: Facts
     diagnostics: tuple[CompileDiagnostic, ...]
-    symbols: list[Symbol]
-    folds: list[tuple[int, int]]
-    tokens: list[SemanticToken]
-    bindings: list[BindingInfo]
     imported_tools: dict[str, str]
     env_keys: list[str]
     enums: dict[str, list[str | int | float]]
     lines: list[str] = field(default_factory=list)
+    incremental: bool = False  # built by re-parsing one top-level step of a previous analysis
     _result: CompileResult | None = None
+    _symbols: list[Symbol] | None = None
+    _folds: list[tuple[int, int]] | None = None
+    _tokens: list[SemanticToken] | None = None
+    _bindings: list[BindingInfo] | None = None
 
     @property
     def result(self) -> CompileResult:
@@ -125,6 +132,34 @@ class Analysis:
         if self._result is None:
             self._result = compile_parsed(self.parse)
         return self._result
+
+    @property
+    def symbols(self) -> list[Symbol]:
+        if self._symbols is None:
+            with gc_paused():
+                self._symbols = _outline(self.parse.script)
+        return self._symbols
+
+    @property
+    def folds(self) -> list[tuple[int, int]]:
+        if self._folds is None:
+            with gc_paused():
+                self._folds = _folds(self.parse.script, self.parse)
+        return self._folds
+
+    @property
+    def tokens(self) -> list[SemanticToken]:
+        if self._tokens is None:
+            with gc_paused():
+                self._tokens = _semantic_tokens(self.parse, self.facts)
+        return self._tokens
+
+    @property
+    def bindings(self) -> list[BindingInfo]:
+        if self._bindings is None:
+            with gc_paused():
+                self._bindings = _bindings(self.facts, self.parse.script)
+        return self._bindings
 
     # --- lookups ----------------------------------------------------------------------------------------
     def binding_at(self, line: int, col: int) -> BindingInfo | None:
@@ -228,31 +263,32 @@ def _parent_line(lines: list[str], line: int, col: int) -> int | None:
 # --- building --------------------------------------------------------------------------------------------
 
 
-def analyze(source: str) -> Analysis:
-    """Parse, check and index `source` for editor features (never raises)."""
-    pr = parse(source)
-    problems, facts = check(pr)
-    diagnostics = to_diagnostics([*pr.problems, *problems], pr.lines)
-    sc = pr.script
-    lines = list(pr.lines)
-    symbols = _outline(sc)
-    folds = _folds(sc, pr)
-    bindings = _bindings(facts, sc)
-    tokens = _semantic_tokens(pr, facts)
+def analyze(source: str, previous: Analysis | None = None) -> Analysis:
+    """Parse, check and index `source` for editor features (never raises).
+
+    With `previous` (the analysis of an earlier version of the same document), an edit that stays inside
+    one top-level step re-parses only that step (see `language.incremental`); the result is the same.
+    """
+    if previous is not None and previous.source == source:
+        return previous
+    with gc_paused():  # every object built here lives as long as the analysis: nothing for the GC to find
+        pr = reparse(previous.parse, source) if previous is not None else None
+        incremental = pr is not None
+        if pr is None:
+            pr = parse(source)
+        problems, facts = check(pr)
+        diagnostics = to_diagnostics([*pr.problems, *problems], pr.lines)
     enums = {name: [v.value for v in e.variants] for name, e in facts.enums.items()}
     return Analysis(
         source,
         pr,
         facts,
         diagnostics,
-        symbols,
-        folds,
-        tokens,
-        bindings,
         dict(facts.imported),
         list(facts.env),
         enums,
-        lines,
+        list(pr.lines),
+        incremental,
     )
 
 
@@ -503,7 +539,7 @@ def _semantic_tokens(pr: ParseResult, facts: Facts) -> list[SemanticToken]:
     steps(sc.body)
     steps(sc.on_thread_error)
 
-    toks = tokenize(list(pr.lines))
+    toks = pr.tokens or tokenize(list(pr.lines))
     out: list[SemanticToken] = []
     desc = sc.description_span
     for row in toks:

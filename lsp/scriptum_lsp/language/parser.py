@@ -226,6 +226,8 @@ class Parser:
             tuple(self.problems),
             tuple(self.lines),
             tuple((c.line, c.col, c.text) for c in self.comments),
+            tuple(toks),
+            tuple(n.ll.line for n in tree),
         )
 
     def annotations(self) -> None:

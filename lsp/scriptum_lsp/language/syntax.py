@@ -6,7 +6,10 @@ Positions are 0-based `Span`s (line, code-point column), end-exclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .lexer import Token
 
 
 class Span(NamedTuple):
@@ -380,3 +383,7 @@ class ParseResult:
     problems: tuple[Problem, ...]
     lines: tuple[str, ...]
     comments: tuple[tuple[int, int, str], ...]  # (line, col, text)
+    # the lexer's tokens per physical line (lexed once: semantic tokens reuse them) and the first physical
+    # line of every top-level node of the line tree (the units `language.incremental` re-parses)
+    tokens: tuple[list[Token], ...] = ()
+    tops: tuple[int, ...] = ()
