@@ -87,6 +87,9 @@ class ScriptumLanguageServer(LanguageServer):
         self._published: dict[str, list[types.Diagnostic]] = {}
         self._pulled: set[str] = set()
         self.pending_tasks: set[asyncio.Task[Any]] = set()
+        from scriptum_lsp.server.local import Analyses
+
+        self.analyses = Analyses(self)  # one current analysis per open document
 
     # -- facade for features and commands ----------------------------------------------------------
     def set_run_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:

@@ -47,7 +47,7 @@ async def items_for(ls: ScriptumLanguageServer, doc: Doc, line: int, col: int) -
     from scriptum_lsp.language.lines import DECL_WORDS, STEP_VERBS
     from scriptum_lsp.language.types import TYPE_WORDS
 
-    a = doc.analysis
+    a, line, _mapped = doc.answering(line, patch_line=True)
     ctx = a.context_at(line, col)
     kind = ctx.kind
     out: list[types.CompletionItem] = []

@@ -21,8 +21,7 @@ def register(ls: ScriptumLanguageServer) -> None:
         if doc is None:
             return None
         line, col = doc.cp(params.position)
-        a = doc.analysis
-        hit = a.reference_at(line, col)
+        hit = doc.reference_at(line, col)
         if hit is not None:
             b, span = hit
             typ = f": {b.type}" if b.type else ""

@@ -55,10 +55,8 @@ def register(ls: ScriptumLanguageServer) -> None:
             root = params.root_path
         ls.engine.set_workspace(root)
         with contextlib.suppress(Exception):
-            from scriptum_lsp.server.local import analysis
-
-            # the same memoised parse+check the local features use: one analysis per buffer version
-            ls.engine.local_compiler = analysis
+            # the same analysis the local features use: one current analysis per document
+            ls.engine.local_compiler = ls.analyses.local_compile
         opts = params.initialization_options
         ls.engine.configure(merge(opts if isinstance(opts, Mapping) else None, None))
 

@@ -22,10 +22,10 @@ def register(ls: ScriptumLanguageServer) -> None:
         doc = document(ls, params.text_document.uri)
         if doc is None:
             return None
-        hit = doc.analysis.reference_at(*doc.cp(params.position))
+        hit = doc.reference_at(*doc.cp(params.position), definition=True)
         if hit is None:
             return None
-        return types.Location(uri=doc.uri, range=doc.range(hit[0].definition))
+        return types.Location(uri=doc.uri, range=doc.range(hit[1]))
 
     @ls.feature(types.TEXT_DOCUMENT_REFERENCES)
     def references(ls: ScriptumLanguageServer, params: types.ReferenceParams) -> list[types.Location]:
