@@ -4,7 +4,9 @@ generate documents of a given size, percentiles and memory. Not a benchmark itse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -143,10 +145,15 @@ async def start(
 
 
 async def stop(s: Session) -> None:
+    """Shut the server down; one that takes longer than 10 s (busy) is killed instead."""
     try:
         await asyncio.wait_for(s.client.shutdown_session(), 10)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(s.pid, signal.SIGKILL)
     finally:
-        await s.client.stop()  # type: ignore[no-untyped-call]
+        with contextlib.suppress(Exception):
+            await s.client.stop()  # type: ignore[no-untyped-call]
 
 
 def has_marker(uri: str, version: int, marker: str, source: str | None = None) -> Callable[[Any], bool]:

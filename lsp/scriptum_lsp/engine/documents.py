@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,9 @@ from scriptum_lsp.engine.pipeline import EnginePipeline, editor_diagnostic
 from scriptum_lsp.engine.session import uri_to_path
 
 log = logging.getLogger(__name__)
+
+# typing pauses shorter than this coalesce into one local check and one publication (docs/performance.md)
+LOCAL_DEBOUNCE = 0.025
 
 
 class EngineDocuments(EnginePipeline):
@@ -38,8 +42,7 @@ class EngineDocuments(EnginePipeline):
         # diagnostics whose line is gone disappear instead of pointing at the wrong place
         if doc.remote_raw:
             doc.remote = self._map_remote(doc.remote_raw, doc.text)
-        self._local_check(doc)
-        self.host.publish(uri)
+        self._local_soon(doc)
         if self.settings.diagnostics_trigger == "onType" and not is_large(text):
             self.schedule(uri)
         else:
@@ -58,6 +61,9 @@ class EngineDocuments(EnginePipeline):
         doc = self.docs.pop(uri, None)
         if doc is None:
             return
+        if doc.local_due is not None:
+            doc.local_due.cancel()
+            doc.local_due = None
         for task in (doc.debounce, doc.retry):
             if task is not None:
                 task.cancel()
@@ -75,6 +81,10 @@ class EngineDocuments(EnginePipeline):
         doc = self.docs.get(uri)
         if doc is None:
             return []
+        if doc.local_due is not None:  # asked before the debounced local check ran: run it now
+            doc.local_due.cancel()
+            doc.local_due = None
+            self._local_check(doc)
         out: list[EditorDiagnostic] = list(doc.notice)
         if is_large(doc.text):
             out.insert(0, _large_notice(doc.text))
@@ -89,6 +99,34 @@ class EngineDocuments(EnginePipeline):
     def run_diagnostics(self, uri: str) -> tuple[Any, ...]:
         doc = self.docs.get(uri)
         return doc.run if doc else ()
+
+    def _local_soon(self, doc: DocState) -> None:
+        """After a change: the local check (and the one publication of this edit) runs `LOCAL_DEBOUNCE`
+        later, off the didChange handler, so typing never waits for an analysis; a newer change in the
+        meantime replaces it. Without local diagnostics the edit publishes at once (re-anchored remote
+        diagnostics)."""
+        if doc.local_due is not None:
+            doc.local_due.cancel()
+            doc.local_due = None
+        if not self.settings.local_diagnostics or self.local_compiler is None or is_large(doc.text):
+            doc.local = ()
+            self.host.publish(doc.uri)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (synchronous callers): check now
+            self._local_check(doc)
+            self.host.publish(doc.uri)
+            return
+        doc.local_due = loop.call_later(LOCAL_DEBOUNCE, self._local_due, doc.uri, doc.version)
+
+    def _local_due(self, uri: str, version: int | None) -> None:
+        doc = self.docs.get(uri)
+        if doc is None or doc.version != version:
+            return
+        doc.local_due = None
+        self._local_check(doc)
+        self.host.publish(uri)
 
     def _local_check(self, doc: DocState) -> None:
         if not self.settings.local_diagnostics or self.local_compiler is None or is_large(doc.text):

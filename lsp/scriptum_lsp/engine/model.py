@@ -67,6 +67,7 @@ class DocState:
     retry: asyncio.Task[None] | None = None
     retry_attempt: int = 0
     settled: asyncio.Event = field(default_factory=asyncio.Event)
+    local_due: asyncio.TimerHandle | None = None  # the debounced local check of the latest change
 
     def snapshot(self) -> DocSnapshot:
         return DocSnapshot(self.uri, self.version, self.text, self.path)
