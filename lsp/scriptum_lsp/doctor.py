@@ -109,10 +109,11 @@ async def run_checks(
 ) -> tuple[Check, Check | None]:
     """HealthCheck (no auth), then ListScripts (needs token and organization) unless there is no token
     for a remote endpoint."""
-    from scriptum_lsp.api import ApiError, ScriptumClient
+    from scriptum_lsp import embedded
+    from scriptum_lsp.api import ApiError
 
     # the same client the server's engine builds (the embedded emulator gets no token)
-    client = ScriptumClient.connect(
+    client = embedded.connect(
         settings.endpoint,
         token=None if settings.is_local else settings.token,
         organization=settings.organization,
@@ -172,10 +173,10 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str]) -> Report
 
 def describe_local_data(environ: Mapping[str, str]) -> str:
     """Where the embedded emulator keeps its database, and whether it exists yet (looked at, not opened)."""
-    from scriptum_lsp.api.transport import default_local_data_dir
+    from scriptum_lsp.embedded import local_data_folder
     from scriptum_lsp.emulator.app import store_path
 
-    folder = environ.get("SCRIPTUM_LSP_LOCAL_DATA") or str(default_local_data_dir(dict(environ)))
+    folder = local_data_folder(environ)
     db = Path(store_path(folder))
     if db.is_file():
         return f"{db} ({db.stat().st_size // 1024} KiB)"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scriptum_lsp import embedded
 from scriptum_lsp.api import (
     AlreadyExists,
     NotFound,
@@ -151,7 +152,7 @@ async def test_cancellation_is_clean(client: ScriptumClient) -> None:
 
 
 async def test_local_endpoint_in_process(tmp_path: Path) -> None:
-    async with ScriptumClient.connect("local", local_data=str(tmp_path / "data")) as c:
+    async with embedded.connect("local", local_data=str(tmp_path / "data")) as c:
         await c.create_script("offline")
         await c.save_draft("offline", BAD)
         compiled = await c.compile_draft("offline")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scriptum_lsp.api.scriptum import ScriptumClient
+from scriptum_lsp import embedded
 from scriptum_lsp.debug.replay import FORMAT, export_thread, recording_from_export
 
 from .conftest import L_CALM, L_DECIDE, L_ECHO, L_EMIT, L_SHOUT, L_TOTAL, SCRIPT
@@ -19,7 +19,7 @@ INPUT = {"items": ["a", "b", "c"]}
 
 
 async def _run_thread(data: Path, source: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    client = ScriptumClient.connect("local", local_data=str(data))
+    client = embedded.connect("local", local_data=str(data))
     try:
         await client.create_script("debug-me")
         await client.save_draft("debug-me", source)

@@ -8,8 +8,6 @@ never prints headers.
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 from typing import Any, TypedDict
 
 import httpx
@@ -44,13 +42,6 @@ LOCAL_BASE_URL = "http://scriptum.local"
 USER_AGENT = f"scriptum-lsp/{__version__}"
 
 
-def default_local_data_dir(environ: dict[str, str] | None = None) -> Path:
-    """Per-user data folder of the embedded emulator (`$XDG_DATA_HOME/scriptum-lsp/emulator`)."""
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "scriptum-lsp" / "emulator"
-
-
 def auth_headers(token: str | None, organization: str | None) -> dict[str, str]:
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if token:
@@ -77,7 +68,6 @@ class HttpOptions(TypedDict, total=False):
     token: str | None
     organization: str | None
     timeout: float
-    local_data: str | None
     local_app: Any
 
 
@@ -87,20 +77,23 @@ def build_http_client(
     token: str | None = None,
     organization: str | None = None,
     timeout: float = 30.0,
-    local_data: str | None = None,
     local_app: Any = None,
 ) -> httpx.AsyncClient:
     """Build the AsyncClient for `endpoint`.
 
-    `local` mounts `scriptum_lsp.emulator.create_app(data=local_data or the per-user data dir)`
-    through `httpx.ASGITransport` (no socket). `local_app` injects an already built ASGI app.
+    `local` mounts `local_app`, the embedded emulator's ASGI app, through `httpx.ASGITransport` (no
+    socket); the composition root provides it (`scriptum_lsp.embedded`): this layer never builds it.
     """
     ep = endpoint if isinstance(endpoint, Endpoint) else parse_endpoint(endpoint)
     register_secret(token)
     headers = auth_headers(token, organization)
     hooks: dict[str, list[Any]] = {"request": [_log_request], "response": [_log_response]}
     if ep.is_local:
-        app = local_app if local_app is not None else create_local_app(local_data)
+        if local_app is None:
+            raise EndpointError(
+                "endpoint 'local' needs the embedded emulator; build the client with scriptum_lsp.embedded.connect"
+            )
+        app = local_app
         if not token:  # the embedded emulator accepts any bearer token when it has none configured
             headers["Authorization"] = "Bearer local"
         return httpx.AsyncClient(
@@ -117,21 +110,3 @@ def build_http_client(
         event_hooks=hooks,
         follow_redirects=False,
     )
-
-
-_LOCAL_APPS: dict[str, Any] = {}
-
-
-def create_local_app(data: str | None = None) -> Any:
-    """The embedded emulator ASGI app for a data folder (one per folder per process)."""
-    if data is None:
-        folder = default_local_data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        data = str(folder)
-    app = _LOCAL_APPS.get(data)
-    if app is None:
-        from scriptum_lsp.emulator import create_app  # the only import of the emulator outside it
-
-        app = create_app(data=data)
-        _LOCAL_APPS[data] = app
-    return app

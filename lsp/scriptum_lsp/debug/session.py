@@ -306,12 +306,12 @@ class Session:
         self.kind = "replay"
 
     async def _fetch(self, thread_id: str, args: Mapping[str, Any], export: Any) -> dict[str, Any]:
+        from scriptum_lsp import embedded
         from scriptum_lsp.api.errors import ApiError
-        from scriptum_lsp.api.scriptum import ScriptumClient
 
         endpoint = str(args.get("endpoint") or "local")
         token = args.get("token") or None
-        client = ScriptumClient.connect(
+        client = embedded.connect(
             endpoint,
             token=token if endpoint != "local" else None,
             organization=args.get("organization") or None,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from scriptum_lsp.dirs import emulator_data_dir
 from scriptum_lsp.emulator.auth import authenticate, organization
 from scriptum_lsp.emulator.errors import ApiError, Code, bad_request, not_found
 from scriptum_lsp.emulator.faults import Faults
@@ -34,14 +34,8 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 def default_data_dir() -> Path:
-    """The per-user data folder used when `--data` is not given."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "scriptum-lsp" / "emulator"
+    """The per-user data folder used when `--data` is not given (the same as the embedded emulator's)."""
+    return emulator_data_dir(os.environ)
 
 
 def store_path(data: str | None) -> str:

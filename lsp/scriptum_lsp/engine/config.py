@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scriptum_lsp.dirs import user_cache_dir as user_cache_dir  # the one definition
+
 log = logging.getLogger(__name__)
 
 CONFIG_NAMES = ("config.json", "config.yaml", "config.yml")
@@ -55,16 +57,3 @@ def load_dodil_cli_config(
             if isinstance(data, Mapping):
                 return data, str(path)
     return None, None
-
-
-def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """`$XDG_CACHE_HOME/scriptum-lsp` (or `~/.cache/scriptum-lsp`), created on demand."""
-    env = os.environ if environ is None else environ
-    base = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache")
-    folder = base / "scriptum-lsp"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"scriptum-lsp-{os.getuid()}"
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder

@@ -22,7 +22,8 @@ from scriptum_lsp.core.positions import Encoding, cp_to_units
 from scriptum_lsp.core.settings import Settings, resolve_settings
 from scriptum_lsp.core.text import split_lines
 from scriptum_lsp.core.workspace import parse_script_map, script_name_for
-from scriptum_lsp.engine.config import load_dodil_cli_config, user_cache_dir
+from scriptum_lsp.dirs import user_cache_dir
+from scriptum_lsp.engine.config import load_dodil_cli_config
 from scriptum_lsp.engine.errors import UnknownDocument
 from scriptum_lsp.engine.failures import FailureTracker
 from scriptum_lsp.engine.model import DocSnapshot, DocState, ScriptState
@@ -186,7 +187,6 @@ class EngineSession:
                     token=None if s.is_local else s.token,
                     organization=s.organization,
                     timeout=s.request_timeout,
-                    local_data=self.environ.get("SCRIPTUM_LSP_LOCAL_DATA") or None,
                 )
             )
             self._client_key = key

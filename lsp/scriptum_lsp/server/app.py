@@ -16,7 +16,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from scriptum_lsp import __version__
+from scriptum_lsp import __version__, embedded
 from scriptum_lsp.api.errors import redact
 from scriptum_lsp.engine.engine import Engine
 from scriptum_lsp.server import convert
@@ -82,7 +82,7 @@ class ScriptumProtocol(LanguageServerProtocol):
 class ScriptumLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("scriptum-lsp", __version__, protocol_cls=ScriptumProtocol)
-        self.engine = Engine(_Host(self))
+        self.engine = Engine(_Host(self), client_factory=embedded.client_factory())
         self.initialization_options: Any = None
         self._published: dict[str, list[types.Diagnostic]] = {}
         self._pulled: set[str] = set()
