@@ -116,9 +116,9 @@ async def memory(home: Path, lines: int, edits: int) -> list[tuple[int, float]]:
             version, mark = ed.edit()
             await ed.local_published(version, mark)
             if i in (10, 50, edits):
-                await s.client.text_document_diagnostic_async(
-                    types.DocumentDiagnosticParams(types.TextDocumentIdentifier(ed.uri))
-                )
+                # settled: the save+compile of this version has published too (a pull request here would
+                # switch the server to pull mode and stop the pushes the next edits wait for)
+                await s.wait_for(has_marker(ed.uri, version, f"'nm{version}'", "scriptum"), start=mark)
                 out.append((i, rss_mb(s.pid)))
     finally:
         await stop(s)

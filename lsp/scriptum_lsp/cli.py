@@ -8,6 +8,7 @@ Each module exposes ``add_arguments(parser)`` and ``run(args) -> int``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line parser; with `only`, just that sub-command's module is imported for its flags
+    (the others keep their one-line help), so starting the server imports none of the others."""
     parser = argparse.ArgumentParser(
         prog="scriptum-lsp",
         description="Language server and local emulator for Scriptum (.scriptum) workflow scripts.",
@@ -38,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
         sp.set_defaults(_module=module_name)
-        _module_add_arguments(module_name, sp)
+        if only is None or only == name:
+            _module_add_arguments(module_name, sp)
     return parser
 
 
@@ -54,12 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `scriptum-lsp` alone, or with only server flags, starts the server (what editors run).
     if not args_list or (args_list[0].startswith("--") and args_list[0] not in ("--version", "--help", "-h")):
         args_list = ["serve", *args_list]
-    parser = build_parser()
+    first = args_list[0] if args_list else ""
+    parser = build_parser(first if first in SUBCOMMANDS else "")
     args = parser.parse_args(args_list)
     module = importlib.import_module(args._module)
     try:
         result: int = module.run(args)
-        sys.stdout.flush()
+        with contextlib.suppress(ValueError):  # the server's stdout may be closed by the client already
+            sys.stdout.flush()
     except BrokenPipeError:
         # `scriptum-lsp check ... | head`: the reader went away; stop quietly, as other CLI tools do.
         # Point stdout at devnull so the interpreter's final flush does not raise again.

@@ -34,7 +34,7 @@ def units_len(s: str, encoding: Encoding) -> int:
 def cp_to_units(line: str, col: int, encoding: Encoding) -> int:
     """Code-point column -> column in `encoding` units, clamped to [0, end of line]."""
     col = max(0, min(col, len(line)))
-    if encoding == "utf-32":
+    if encoding == "utf-32" or line.isascii():
         return col
     return units_len(line[:col], encoding)
 
@@ -43,7 +43,7 @@ def units_to_cp(line: str, units: int, encoding: Encoding) -> int:
     """Column in `encoding` units -> code-point column, clamped; mid-character rounds down."""
     if units <= 0:
         return 0
-    if encoding == "utf-32":
+    if encoding == "utf-32" or line.isascii():
         return min(units, len(line))
     acc = 0
     for i, ch in enumerate(line):

@@ -8,10 +8,9 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scriptum_lsp.api.errors import AlreadyExists, ApiError, NotFound, redact
-from scriptum_lsp.api.scriptum import ScriptumClient
 from scriptum_lsp.core.mapping import MappedDiagnostic, error_diagnostic, map_diagnostics
 from scriptum_lsp.core.text import split_lines
 from scriptum_lsp.engine.errors import DraftChangedMeanwhile, RemoteDraftChanged
@@ -19,6 +18,9 @@ from scriptum_lsp.engine.failures import RETRYABLE, STATES, backoff_delay, failu
 from scriptum_lsp.engine.model import CompileOutcome, DocSnapshot, EditorDiagnostic, ScriptState, content_hash
 from scriptum_lsp.engine.persisted import SentStore
 from scriptum_lsp.engine.session import EngineSession
+
+if TYPE_CHECKING:
+    from scriptum_lsp.api.scriptum import ScriptumClient
 
 log = logging.getLogger(__name__)
 

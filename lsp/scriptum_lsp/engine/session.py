@@ -10,13 +10,12 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from cachetools import LRUCache
 
 from scriptum_lsp.api.errors import redact, register_secret
-from scriptum_lsp.api.scriptum import ScriptumClient
 from scriptum_lsp.core.endpoints import LOCAL, is_loopback_host
 from scriptum_lsp.core.positions import Encoding, cp_to_units
 from scriptum_lsp.core.settings import Settings, resolve_settings
@@ -28,6 +27,9 @@ from scriptum_lsp.engine.errors import UnknownDocument
 from scriptum_lsp.engine.failures import FailureTracker
 from scriptum_lsp.engine.model import DocSnapshot, DocState, ScriptState
 from scriptum_lsp.engine.persisted import SentStore
+
+if TYPE_CHECKING:
+    from scriptum_lsp.api.scriptum import ScriptumClient
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +184,7 @@ class EngineSession:
             self._client = (
                 self._client_factory(s)
                 if self._client_factory
-                else ScriptumClient.connect(
+                else _client_class().connect(
                     s.endpoint,
                     token=None if s.is_local else s.token,
                     organization=s.organization,
@@ -279,3 +281,10 @@ class EngineSession:
             return len(lines) - 1, cp_to_units(lines[-1], len(lines[-1]), self.position_encoding)
         line = max(0, line)
         return line, cp_to_units(lines[line], col, self.position_encoding)
+
+
+def _client_class() -> type[ScriptumClient]:
+    """`ScriptumClient`, imported on first use (httpx is not needed to answer `initialize`)."""
+    from scriptum_lsp.api.scriptum import ScriptumClient
+
+    return ScriptumClient

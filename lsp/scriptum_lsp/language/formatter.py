@@ -9,8 +9,11 @@ returned unchanged.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
+from .gcpause import gc_paused
 from .lexer import Token, split_lines, tokenize
 from .lines import STEP_VERBS, LogicalLine, Node, build_tree, logical_lines
 from .parser import parse
@@ -125,11 +128,43 @@ def has_syntax_errors(pr: ParseResult) -> bool:
     return any(p.severity == "error" for p in pr.problems)
 
 
+# digests of texts found canonical (formatting them gave them back): formatting one again returns at once
+_CANONICAL: OrderedDict[bytes, None] = OrderedDict()
+_CANONICAL_MAX = 64
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _remember(text: str) -> None:
+    key = _digest(text)
+    _CANONICAL[key] = None
+    _CANONICAL.move_to_end(key)
+    while len(_CANONICAL) > _CANONICAL_MAX:
+        _CANONICAL.popitem(last=False)
+
+
+def is_known_canonical(source: str) -> bool:
+    """Whether `source` is a text this process already found (or made) canonical."""
+    return _digest(source) in _CANONICAL
+
+
 def format_parsed(source: str, pr: ParseResult) -> str:
+    if is_known_canonical(source):
+        return source
+    with gc_paused():
+        result = _format(source, pr)
+    if result is not source and result == source:
+        _remember(source)
+    return result
+
+
+def _format(source: str, pr: ParseResult) -> str:
     if has_syntax_errors(pr):
         return source
     lines = split_lines(source)
-    toks = tokenize(lines)
+    toks = list(pr.tokens) if len(pr.tokens) == len(lines) and tuple(lines) == pr.lines else tokenize(lines)
     comments: list[Token] = []
     lls, blanks = logical_lines(lines, toks, comments)
     problems: list[Problem] = []
@@ -222,6 +257,8 @@ def format_parsed(source: str, pr: ParseResult) -> str:
         # a multi-line item spans more physical lines
         prev_line = max(prev_line, line + len(texts) - 1)
     result = "\n".join(out).strip("\n") + "\n"
+    if result == source:
+        return result  # already canonical: nothing to verify
     if _shape(parse(result)) != _shape(pr):
         return source
     return result
@@ -256,5 +293,8 @@ def _spanless(value: Any) -> Any:
 
 
 def format_source(source: str) -> str:
-    """Format `source` in canonical layout; unchanged when it has syntax errors."""
+    """Format `source` in canonical layout; unchanged when it has syntax errors. A text already known to
+    be canonical returns at once, without parsing."""
+    if is_known_canonical(source):
+        return source
     return format_parsed(source, parse(source))

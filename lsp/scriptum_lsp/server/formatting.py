@@ -20,9 +20,13 @@ def register(ls: ScriptumLanguageServer) -> None:
         doc = document(ls, params.text_document.uri)
         if doc is None:
             return []
-        from scriptum_lsp.language.formatter import format_source
+        from scriptum_lsp.language.formatter import format_parsed, format_source
 
-        formatted = format_source(doc.text)
+        current = ls.analyses.latest(doc.uri)  # its parse, when it is of this text
+        if current is not None and current.source == doc.text:
+            formatted = format_parsed(doc.text, current.parse)
+        else:
+            formatted = format_source(doc.text)
         if formatted == doc.text:
             return []
         last = len(doc.lines) - 1

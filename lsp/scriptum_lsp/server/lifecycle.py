@@ -62,6 +62,7 @@ def register(ls: ScriptumLanguageServer) -> None:
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: ScriptumLanguageServer, params: types.InitializedParams) -> None:
+        preimport()
         caps = ls.client_capabilities.workspace
         if caps and caps.did_change_configuration and caps.did_change_configuration.dynamic_registration:
             with contextlib.suppress(Exception):
@@ -122,3 +123,26 @@ async def reload_configuration(ls: ScriptumLanguageServer) -> bool:
         return False
     ls.engine.configure(merge(ls.initialization_options, section))
     return True
+
+
+# imported on first use, not before `initialize` is answered; `initialized` loads them on a background
+# thread so the first open document does not wait for them (docs/performance.md)
+PREIMPORT = (
+    "scriptum_lsp.language.analysis",
+    "scriptum_lsp.language.formatter",
+    "scriptum_lsp.api.scriptum",
+    "scriptum_lsp.emulator",
+)
+
+
+def preimport() -> None:
+    import threading
+
+    def run() -> None:
+        import importlib
+
+        for name in PREIMPORT:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    threading.Thread(target=run, name="scriptum-preimport", daemon=True).start()

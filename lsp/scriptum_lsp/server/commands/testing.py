@@ -15,8 +15,6 @@ from lsprotocol import types
 
 from scriptum_lsp.api.errors import ApiError
 from scriptum_lsp.engine import runs
-from scriptum_lsp.language import compile_source
-from scriptum_lsp.language.inputs import validate_input
 from scriptum_lsp.server import cmd_docs
 from scriptum_lsp.server.cmd_args import CommandError, input_mismatch, load_test_input, require_str
 from scriptum_lsp.server.commands.common import (
@@ -49,6 +47,8 @@ def local_contract_and_lines(text: str) -> tuple[dict[str, Any] | None, dict[str
     contract of a broken script would only add noise to them.
     """
     try:
+        from scriptum_lsp.language import compile_source
+
         result = compile_source(text)
     except Exception:  # the local compiler must never block a run
         log.exception("local compile failed")
@@ -59,6 +59,8 @@ def local_contract_and_lines(text: str) -> tuple[dict[str, Any] | None, dict[str
 def check_input(contract: Mapping[str, Any] | None, value: dict[str, Any], source: str) -> None:
     if not contract:
         return
+    from scriptum_lsp.language.inputs import validate_input
+
     problems = validate_input(contract, value)
     if problems:
         raise input_mismatch([p.render() for p in problems], source)
