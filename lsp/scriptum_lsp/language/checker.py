@@ -89,6 +89,12 @@ CONSTRAINTS: Mapping[str, tuple[str, int]] = {
 ASK_FIELDS = ("prompt", "options", "type", "default", "timeout", "max_retries")
 AGENT_FIELDS = ("task", "tools", "system", "max_iterations", "temperature", "max_tokens", "model")
 PLAN_FIELDS = ("task", "tools", "context", "model", "max_steps", "validate")
+# verb -> (known fields, required fields, other fields allowed); completion offers exactly these
+VERB_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "ask": (ASK_FIELDS, ("prompt",), False),
+    "agent": (AGENT_FIELDS, ("task", "tools"), True),
+    "plan": (PLAN_FIELDS, ("task",), False),
+}
 SEND_CHANNELS = ("slack", "email")
 ASK_TY = Ty("object", fields=(("value", ANY), ("provided_by", TEXT), ("provided_at", TEXT), ("attempt", INTEGER)),
             closed=True, origin="ask result")  # fmt: skip
@@ -671,7 +677,8 @@ class Checker:
             self.expr(st.duration)
             self.check_duration(st.duration)
         elif k == "ask":
-            self.fixed_fields(st, ASK_FIELDS, ("prompt",), "ask")
+            known, required, open_fields = VERB_FIELDS["ask"]
+            self.fixed_fields(st, known, required, "ask", open_fields=open_fields)
             result = ASK_TY
         elif k in ("agent", "plan"):
             if st.tool != "llm" and st.tool_span is not None:
@@ -682,9 +689,8 @@ class Checker:
                     f'write {k} "..." with llm',
                 )
             self.f.tools_required.add("llm")
-            fields = AGENT_FIELDS if k == "agent" else PLAN_FIELDS
-            required = ("task", "tools") if k == "agent" else ("task",)
-            self.fixed_fields(st, fields, required, k, open_fields=k == "agent")
+            known, required, open_fields = VERB_FIELDS[k]
+            self.fixed_fields(st, known, required, k, open_fields=open_fields)
             for inp in st.inputs:
                 if inp.name == "tools" and isinstance(inp.value, ListLit):
                     for item in inp.value.items:

@@ -1,5 +1,5 @@
-"""textDocument/hover: tools (description and input schema from ListTools), bindings (kind and type),
-built-in functions and model capabilities."""
+"""textDocument/hover: the language core's hover text (language/features.py) for bindings, tools (description
+and input schema from ListTools, else the catalog) and built-in functions, mapped to LSP."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from scriptum_lsp.language.features import binding_hover, word_hover
 from scriptum_lsp.server.local import document
-from scriptum_lsp.server.tools import describe_schema, tools
+from scriptum_lsp.server.tools import tools
 
 if TYPE_CHECKING:
     from scriptum_lsp.server.app import ScriptumLanguageServer
+
+
+def _hover(markdown: str, rng: types.Range) -> types.Hover:
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown), range=rng
+    )
 
 
 def register(ls: ScriptumLanguageServer) -> None:
@@ -24,35 +31,11 @@ def register(ls: ScriptumLanguageServer) -> None:
         hit = doc.reference_at(line, col)
         if hit is not None:
             b, span = hit
-            typ = f": {b.type}" if b.type else ""
-            md = f"```scriptum\n{b.name}{typ}\n```\n{b.kind} binding"
-            return types.Hover(
-                contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=md), range=doc.range(span)
-            )
+            return _hover(binding_hover(b.name, b.kind, b.type), doc.range(span))
         word, start, end = doc.word_at(line, col)
         if not word:
             return None
-        rng = types.Range(doc.position(line, start), doc.position(line, end))
-        known = await tools(ls)
-        tool = known.get(word)
-        if tool is not None:
-            parts = [f"**{word}** — tool" + (f" ({tool['kind']})" if tool.get("kind") else "")]
-            if tool.get("description"):
-                parts.append(str(tool["description"]))
-            fields = describe_schema(tool.get("inputSchema") or {})
-            if fields:
-                parts.append("Inputs:\n" + "\n".join(fields))
-            md = "\n\n".join(parts)
-            return types.Hover(
-                contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=md), range=rng
-            )
-        from scriptum_lsp.language.builtins import BUILTINS
-
-        spec = BUILTINS.get(word)
-        if spec is not None:
-            sig = f"{word}({', '.join(spec.params)}) -> {spec.returns}"
-            md = f"```scriptum\n{sig}\n```\n{spec.description}"
-            return types.Hover(
-                contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=md), range=rng
-            )
-        return None
+        md = word_hover(word, await tools(ls))
+        if md is None:
+            return None
+        return _hover(md, types.Range(doc.position(line, start), doc.position(line, end)))

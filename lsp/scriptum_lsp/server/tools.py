@@ -74,20 +74,3 @@ async def tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
             return catalog_tools()
         _CACHE[key] = remote
     return cached_tools(ls)
-
-
-def describe_schema(schema: dict[str, Any]) -> list[str]:
-    """Markdown lines: one per input field with type, required flag and description."""
-    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    required = set(schema.get("required") or [])
-    out = []
-    for name, prop in (props or {}).items():
-        prop = prop if isinstance(prop, dict) else {}
-        typ = prop.get("type", "any")
-        if isinstance(typ, list):
-            typ = " | ".join(str(t) for t in typ)
-        req = " (required)" if name in required else ""
-        desc = f" — {prop['description']}" if prop.get("description") else ""
-        enum = f" one of {', '.join(map(str, prop['enum']))}" if isinstance(prop.get("enum"), list) else ""
-        out.append(f"- `{name}`: {typ}{req}{enum}{desc}")
-    return out
