@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
-from scriptum_lsp.api.scriptum import ScriptumClient
-from scriptum_lsp.api.transport import Endpoint, HttpOptions, parse_endpoint
-from scriptum_lsp.core.settings import Settings
 from scriptum_lsp.dirs import emulator_data_dir
+
+if TYPE_CHECKING:  # imported on first use: the server answers `initialize` without httpx
+    from scriptum_lsp.api.scriptum import ScriptumClient
+    from scriptum_lsp.api.transport import Endpoint, HttpOptions
+    from scriptum_lsp.core.settings import Settings
 
 LOCAL_DATA_ENV = "SCRIPTUM_LSP_LOCAL_DATA"
 
@@ -46,6 +48,9 @@ def connect(
     endpoint: str | Endpoint, *, local_data: str | None = None, **options: Unpack[HttpOptions]
 ) -> ScriptumClient:
     """`ScriptumClient.connect`, with the embedded emulator mounted when `endpoint` is `local`."""
+    from scriptum_lsp.api.scriptum import ScriptumClient
+    from scriptum_lsp.api.transport import Endpoint, parse_endpoint
+
     ep = endpoint if isinstance(endpoint, Endpoint) else parse_endpoint(endpoint)
     if ep.is_local and options.get("local_app") is None:
         options["local_app"] = local_app(local_data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+from scriptum_lsp.core.text import split_lines as split_lines  # the one definition (core/text.py)
 
 
 class Token(NamedTuple):
@@ -95,11 +95,6 @@ def _fast_line(line: str, i: int, toks: list[Token]) -> None:
 
 
 _SECTION_RE = re.compile(r"[ \t]*###(.*?)(###)?[ \t]*$")
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of `text` without their line breaks (a trailing break gives a final empty line)."""
-    return LINE_SPLIT.split(text)
 
 
 def tokenize(lines: list[str]) -> list[list[Token]]:

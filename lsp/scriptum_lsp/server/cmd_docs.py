@@ -18,14 +18,17 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote, unquote
+
+from scriptum_lsp.core.positions import Encoding, units_len
+from scriptum_lsp.core.text import split_lines
 
 VERSION_SCHEME = "scriptum-version"
 RUN_SCHEME = "scriptum-run"
 
 _VERSION_URI = re.compile(rf"^{VERSION_SCHEME}:/*(?P<script>[^/]+)/v(?P<version>\d+)\.scriptum$")
 _RUN_URI = re.compile(rf"^{RUN_SCHEME}:/*(?P<thread>[^/]+)\.json$")
-_LINES = re.compile(r"\r\n|\r|\n")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -80,16 +83,7 @@ def run_file(cache_dir: Path, thread_id: str) -> Path:
 
 def units(text: str, encoding: str) -> int:
     """Length of `text` in the negotiated position encoding ("utf-8", "utf-16" or "utf-32")."""
-    if encoding == "utf-8":
-        return len(text.encode("utf-8", errors="surrogatepass"))
-    if encoding == "utf-32":
-        return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines split on `\\n`, `\\r\\n` and `\\r` only (never on other Unicode separators)."""
-    return _LINES.split(text)
+    return units_len(text, cast(Encoding, encoding))
 
 
 def document_end(text: str, encoding: str) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from scriptum_lsp.api.errors import ApiError, NotFound
-from scriptum_lsp.server import cmd_docs
+from scriptum_lsp.core.text import split_lines
 from scriptum_lsp.server.commands import CommandState, state_of
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ _COMMENT = re.compile(r"^\s*(--|$)")
 
 def script_line(text: str) -> int | None:
     """0-based line of the `script` header (the first line that is neither blank nor a comment)."""
-    for number, line in enumerate(cmd_docs.split_lines(text)):
+    for number, line in enumerate(split_lines(text)):
         if _COMMENT.match(line):
             continue
         return number if _SCRIPT_LINE.match(line) else None

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from scriptum_lsp.language.features import TOOL_CONTEXTS, Completion, completions_for
 from scriptum_lsp.server.local import Doc, document
 from scriptum_lsp.server.tools import tools
 
 if TYPE_CHECKING:
+    from scriptum_lsp.language.features import Completion
     from scriptum_lsp.server.app import ScriptumLanguageServer
 
 K = types.CompletionItemKind
@@ -45,6 +45,8 @@ def to_lsp(c: Completion) -> types.CompletionItem:
 
 
 async def items_for(ls: ScriptumLanguageServer, doc: Doc, line: int, col: int) -> list[types.CompletionItem]:
+    from scriptum_lsp.language.features import TOOL_CONTEXTS, completions_for  # lazy: start-up time
+
     a, line, _mapped = doc.answering(line, patch_line=True)
     ctx = a.context_at(line, col)
     known = await tools(ls) if ctx.kind in TOOL_CONTEXTS else {}

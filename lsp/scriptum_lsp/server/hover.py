@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from scriptum_lsp.language.features import binding_hover, word_hover
 from scriptum_lsp.server.local import document
 from scriptum_lsp.server.tools import tools
 
@@ -27,6 +26,8 @@ def register(ls: ScriptumLanguageServer) -> None:
         doc = document(ls, params.text_document.uri)
         if doc is None:
             return None
+        from scriptum_lsp.language.features import binding_hover, word_hover  # lazy: start-up time
+
         line, col = doc.cp(params.position)
         hit = doc.reference_at(line, col)
         if hit is not None:

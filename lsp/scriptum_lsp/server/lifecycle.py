@@ -131,7 +131,7 @@ PREIMPORT = (
     "scriptum_lsp.language.analysis",
     "scriptum_lsp.language.formatter",
     "scriptum_lsp.api.scriptum",
-    "scriptum_lsp.emulator",
+    "scriptum_lsp.embedded",  # the composition root of `local` (server never imports the emulator)
 )
 
 
