@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scriptum_lsp.emulator.errors import CODE_FOR_STATUS, HTTP_STATUS, ApiError, Code
+from scriptum_lsp.language.durations import parse_ms
 
 EXEMPT_FROM_WILDCARDS = frozenset({"HealthCheck"})
 DEFAULT_RETRY_AFTER_MS = 1000
@@ -86,12 +87,10 @@ class FaultRule:
 
 
 def _duration_ms(text: str) -> int:
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*", text)
-    if not m:
+    ms = parse_ms(text, bare_ms=True)
+    if ms is None:
         raise FaultSpecError(f"invalid duration {text!r} (use e.g. 200ms, 1.5s)")
-    value = float(m.group(1))
-    unit = m.group(2) or "ms"
-    return int(value * {"ms": 1, "s": 1000, "m": 60_000}[unit])
+    return int(ms)
 
 
 def parse_rule(text: str) -> FaultRule:

@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import re
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from scriptum_lsp.emulator import render
 from scriptum_lsp.emulator.errors import bad_request, failed_precondition
 from scriptum_lsp.emulator.store import Store, now_ms
 from scriptum_lsp.emulator.wire import enum_name, int64
+from scriptum_lsp.language.durations import parse_ms
 
 if TYPE_CHECKING:
     from scriptum_lsp.emulator.runner import StepRecord
@@ -37,16 +37,16 @@ def new_thread_id() -> str:
 
 
 def parse_timeout(text: str) -> float | None:
-    """`"5m"`, `"1h"`, `"30s"`, `"1.5s"`, `"250ms"` -> seconds; "" -> None."""
+    """A duration (`"5m"`, `"1h"`, `"30s"`, `"1.5s"`, `"250ms"`; language/durations.py) -> seconds; "" -> None."""
     if not text:
         return None
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*", text)
-    if not m:
+    ms = parse_ms(text)
+    if ms is None:
         raise bad_request(
             f"invalid timeout {text!r}: use a duration such as 30s, 5m or 1h",
             [("timeout", "invalid duration")],
         )
-    seconds = float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+    seconds = ms / 1000
     if seconds <= 0 or seconds > MAX_TIMEOUT_S:
         raise bad_request("timeout must be between 1ms and 24h", [("timeout", "out of range")])
     return seconds

@@ -14,6 +14,7 @@ from typing import Any
 
 from .builtins import BUILTINS
 from .catalog import MODEL_CAPABILITIES, TOOLS
+from .durations import is_duration
 from .gcpause import gc_paused
 from .suggest import closest, did_you_mean
 from .syntax import (
@@ -750,7 +751,7 @@ class Checker:
 
     def check_duration(self, e: Expr) -> None:
         if isinstance(e, Str) and all(isinstance(p, str) for p in e.parts):
-            if not re.fullmatch(r"\d+(\.\d+)?(ms|s|m|h|d)", e.plain.strip()):
+            if not is_duration(e.plain):
                 self.err(
                     e.span,
                     f"invalid duration {e.plain!r}",

@@ -27,7 +27,6 @@ Decisions (documented in docs/runtime.md):
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import json
 import math
 import re
@@ -35,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .suggest import did_you_mean
 from .types import value_kind
 
 JsonMap = Mapping[str, Any]
@@ -332,5 +332,5 @@ def _constraint_problem(name: str, args: Sequence[Any], value: object) -> str | 
 
 
 def _suggest(name: str, candidates: set[str]) -> str:
-    match = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    hint = did_you_mean(name, sorted(candidates))  # the one suggestion algorithm (suggest.py)
+    return f" ({hint})" if hint else ""

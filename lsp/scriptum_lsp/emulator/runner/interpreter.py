@@ -6,12 +6,12 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scriptum_lsp.language.durations import parse_ms
 from scriptum_lsp.language.inputs import apply_defaults, validate_input
 
 from .expressions import Evaluator, Scope
@@ -792,20 +792,14 @@ def _find_target(steps: Sequence[Any], target: str) -> int | None:
     return None
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0, None: 1.0}
-
-
 def _duration_ms(value: Value) -> float:
     """A duration in milliseconds: numbers are milliseconds, texts like "250ms", "2s", "5m", "1h", "1d"."""
     if is_number(value):
         if value < 0:
             raise ExprError(f"a duration must not be negative, got {to_text(value)}")
         return float(value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m:
-            return float(m.group(1)) * _UNIT_MS[m.group(2)]
+    if isinstance(value, str) and (ms := parse_ms(value, bare_ms=True)) is not None:
+        return ms
     raise ExprError(f'invalid duration {json.dumps(json_safe(value))} (use milliseconds or "2s", "5m", "1h")')
 
 
