@@ -10,7 +10,7 @@ from typing import Any
 from scriptum_lsp.core.limits import is_large, large_document_message
 from scriptum_lsp.core.mapping import map_diagnostics
 from scriptum_lsp.core.text import split_lines
-from scriptum_lsp.engine.model import DocState, EditorDiagnostic
+from scriptum_lsp.engine.model import DocState, EditorDiagnostic, content_hash
 from scriptum_lsp.engine.pipeline import EnginePipeline, editor_diagnostic
 from scriptum_lsp.engine.session import uri_to_path
 
@@ -52,7 +52,15 @@ class EngineDocuments(EnginePipeline):
         doc = self.docs.get(uri)
         if doc is None:
             return
-        self._script(doc.script).check_due = True
+        state = self._script(doc.script)
+        h = content_hash(doc.text)
+        if (
+            state.saved_hash == h
+            and not state.conflicted
+            and self.compile_cache.get(self._cache_key(state.name, h)) is not None
+        ):
+            return  # saved unchanged since our last save + compile: nothing to send, nothing to confirm
+        state.check_due = True
         if self.settings.diagnostics_trigger in ("onType", "onSave") and not is_large(doc.text):
             doc.settled.clear()
             self.schedule(uri, delay=0.0)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 MAX_SCRIPTS = 500
 MAX_HASHES = 8
+FLUSH_DELAY = 0.5  # seconds: saves within this share one write
 
 
 class SentStore:
@@ -22,6 +24,7 @@ class SentStore:
         self.entries: dict[str, list[str]] = self._read()
         self._dirty = False  # `entries` has changes the file does not have yet
         self._scheduled = False
+        self._lock = threading.Lock()  # one writer at a time (worker threads and shutdown)
 
     @staticmethod
     def key(endpoint: str, organization: str | None, name: str) -> str:
@@ -48,18 +51,33 @@ class SentStore:
         self._dirty = True
 
     def flush_soon(self) -> None:
+        """Write the file `FLUSH_DELAY` from now, on a worker thread: the saves of a burst share one write,
+        and the event loop never waits for the disk."""
         if self._dirty and not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.write)
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._write_off_loop)
 
-    def write(self) -> None:
+    def _write_off_loop(self) -> None:
         self._scheduled = False
         if not self._dirty:
             return
         self._dirty = False
-        try:
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.entries), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError:
-            pass
+        payload = json.dumps(self.entries)  # a snapshot, taken on the loop
+        asyncio.get_running_loop().run_in_executor(None, self._write_payload, payload)
+
+    def write(self) -> None:
+        """Write now (shutdown, or a write still pending)."""
+        self._scheduled = False
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._write_payload(json.dumps(self.entries))
+
+    def _write_payload(self, payload: str) -> None:
+        with self._lock:
+            try:
+                tmp = self.path.with_suffix(".tmp")
+                tmp.write_text(payload, encoding="utf-8")
+                tmp.replace(self.path)
+            except OSError:
+                pass
