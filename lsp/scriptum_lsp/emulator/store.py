@@ -127,11 +127,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _j(value: Any) -> str:
+def _to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _l(text: str | None, default: Any = None) -> Any:
+def _from_json(text: str | None, default: Any = None) -> Any:
     if not text:
         return default
     return json.loads(text)
@@ -158,7 +158,7 @@ def check_env_key(key: str) -> None:
 
 
 def _encode_token(value: Mapping[str, Any]) -> str:
-    return base64.urlsafe_b64encode(_j(value).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(_to_json(value).encode()).decode().rstrip("=")
 
 
 def _decode_token(token: str) -> dict[str, Any]:
@@ -280,7 +280,16 @@ class Store:
             db.execute(
                 "INSERT INTO scripts (org, name, description, tags, labels, env, created_at_ms, updated_at_ms)"
                 " VALUES (?,?,?,?,?,?,?,?)",
-                (org, name, description, _j(list(tags)), _j(list(labels)), _j(dict(env)), t, t),
+                (
+                    org,
+                    name,
+                    description,
+                    _to_json(list(tags)),
+                    _to_json(list(labels)),
+                    _to_json(dict(env)),
+                    t,
+                    t,
+                ),
             )
             if draft_dsl is not None:
                 db.execute(
@@ -300,9 +309,9 @@ class Store:
                 "SELECT contract FROM versions WHERE org=? AND name=? AND version=?",
                 (row["org"], row["name"], row["active_version"]),
             ).fetchone()
-            contract = _l(v["contract"]) if v else None
+            contract = _from_json(v["contract"]) if v else None
         if contract is None and draft is not None:
-            contract = _l(draft["contract"])
+            contract = _from_json(draft["contract"])
         if row["active_version"]:
             status = "ACTIVE"
         elif draft is not None:
@@ -312,16 +321,16 @@ class Store:
         return {
             "name": row["name"],
             "description": row["description"],
-            "tags": _l(row["tags"], []),
+            "tags": _from_json(row["tags"], []),
             "active_version": row["active_version"],
             "latest_version": row["latest_version"],
             "draft_status": self._draft_status(db, draft) if draft is not None else None,
             "created_at_ms": row["created_at_ms"],
             "updated_at_ms": row["updated_at_ms"],
             "status": status,
-            "labels": _l(row["labels"], []),
+            "labels": _from_json(row["labels"], []),
             "contract": contract or dict(EMPTY_CONTRACT),
-            "env": _l(row["env"], {}),
+            "env": _from_json(row["env"], {}),
         }
 
     def get_script(self, org: str, name: str) -> dict[str, Any]:
@@ -344,9 +353,9 @@ class Store:
         with self._tx(write=False) as db:
             rows = db.execute("SELECT * FROM scripts WHERE org=? AND name>? ORDER BY name", (org, after))
             for row in rows.fetchall():
-                if tags and not set(tags) <= set(_l(row["tags"], [])):
+                if tags and not set(tags) <= set(_from_json(row["tags"], [])):
                     continue
-                if labels and not _labels_match(_l(row["labels"], []), labels):
+                if labels and not _labels_match(_from_json(row["labels"], []), labels):
                     continue
                 if len(out) == size:
                     next_token = _encode_token({"after": out[-1]["name"]})
@@ -425,12 +434,12 @@ class Store:
                 (
                     "COMPILED" if result["success"] else "FAILED",
                     result["error"],
-                    _j(list(result["tools_required"])),
-                    _j(list(result["diagnostics"])),
-                    _j(result["contract"]),
+                    _to_json(list(result["tools_required"])),
+                    _to_json(list(result["diagnostics"])),
+                    _to_json(result["contract"]),
                     result["ast_json"],
                     result["ir_yaml"],
-                    _j(result["ir"]) if result["ir"] is not None else "",
+                    _to_json(result["ir"]) if result["ir"] is not None else "",
                     rev,
                     yaml_content,
                     org,
@@ -455,12 +464,12 @@ class Store:
                 "dsl_content": draft["dsl_content"],
                 "yaml_content": draft["yaml_content"],
                 "error": draft["error"],
-                "tools_required": _l(draft["tools_required"], []),
-                "diagnostics": _l(draft["diagnostics"], []),
+                "tools_required": _from_json(draft["tools_required"], []),
+                "diagnostics": _from_json(draft["diagnostics"], []),
                 "updated_at_ms": draft["updated_at_ms"],
                 "created_at_ms": draft["created_at_ms"],
-                "contract": _l(draft["contract"]) or dict(EMPTY_CONTRACT),
-                "ir": _l(draft["ir_json"]),
+                "contract": _from_json(draft["contract"]) or dict(EMPTY_CONTRACT),
+                "ir": _from_json(draft["ir_json"]),
                 "rev": draft["rev"],
                 "compiled_rev": draft["compiled_rev"],
                 "draft_state": draft["status"],
@@ -515,16 +524,16 @@ class Store:
                     yaml_content,
                     draft["ir_json"],
                     draft["tools_required"],
-                    draft["contract"] or _j(EMPTY_CONTRACT),
+                    draft["contract"] or _to_json(EMPTY_CONTRACT),
                     t,
                     t,
                 ),
             )
-            stack = [*_l(script["active_stack"], []), version]
+            stack = [*_from_json(script["active_stack"], []), version]
             db.execute(
                 "UPDATE scripts SET active_version=?, latest_version=?, active_stack=?, updated_at_ms=?"
                 " WHERE org=? AND name=?",
-                (version, version, _j(stack), t, org, name),
+                (version, version, _to_json(stack), t, org, name),
             )
             db.execute("UPDATE drafts SET published_version=? WHERE org=? AND name=?", (version, org, name))
         return version
@@ -536,7 +545,7 @@ class Store:
         with self._tx() as db:
             script = self._script_row(db, org, name)
             active = int(script["active_version"])
-            stack: list[int] = _l(script["active_stack"], [])
+            stack: list[int] = _from_json(script["active_stack"], [])
             if active == 0:
                 raise failed_precondition(f"script {name!r} has no published version to roll back")
             if target == 0:
@@ -565,7 +574,7 @@ class Store:
             )
             db.execute(
                 "UPDATE scripts SET active_version=?, active_stack=?, updated_at_ms=? WHERE org=? AND name=?",
-                (target, _j(stack), t, org, name),
+                (target, _to_json(stack), t, org, name),
             )
         return target
 
@@ -574,13 +583,13 @@ class Store:
         return {
             "version": row["version"],
             "status": row["status"],
-            "tools_required": _l(row["tools_required"], []),
+            "tools_required": _from_json(row["tools_required"], []),
             "created_at_ms": row["created_at_ms"],
             "published_at_ms": row["published_at_ms"],
-            "contract": _l(row["contract"]) or dict(EMPTY_CONTRACT),
+            "contract": _from_json(row["contract"]) or dict(EMPTY_CONTRACT),
             "dsl_content": row["dsl_content"],
             "yaml_content": row["yaml_content"],
-            "ir": _l(row["ir_json"]),
+            "ir": _from_json(row["ir_json"]),
         }
 
     def list_versions(self, org: str, name: str) -> list[dict[str, Any]]:
@@ -644,7 +653,7 @@ class Store:
 
     def get_script_env(self, org: str, name: str) -> dict[str, str]:
         with self._tx(write=False) as db:
-            return dict(_l(self._script_row(db, org, name)["env"], {}))
+            return dict(_from_json(self._script_row(db, org, name)["env"], {}))
 
     def update_script_env(
         self, org: str, name: str, set_: Mapping[str, str], delete: Sequence[str]
@@ -652,13 +661,13 @@ class Store:
         for k in set_:
             check_env_key(k)
         with self._tx() as db:
-            env: dict[str, str] = dict(_l(self._script_row(db, org, name)["env"], {}))
+            env: dict[str, str] = dict(_from_json(self._script_row(db, org, name)["env"], {}))
             for k in delete:
                 env.pop(k, None)
             env.update(set_)
             db.execute(
                 "UPDATE scripts SET env=?, updated_at_ms=? WHERE org=? AND name=?",
-                (_j(env), now_ms(), org, name),
+                (_to_json(env), now_ms(), org, name),
             )
             return env
 
@@ -667,7 +676,7 @@ class Store:
         with self._tx(write=False) as db:
             env = {r["key"]: r["value"] for r in db.execute("SELECT key, value FROM env WHERE org=?", (org,))}
             row = db.execute("SELECT env FROM scripts WHERE org=? AND name=?", (org, name)).fetchone()
-            overlay: dict[str, str] = _l(row["env"], {}) if row else {}
+            overlay: dict[str, str] = _from_json(row["env"], {}) if row else {}
         for k, v in overlay.items():
             if v != "" or k not in env:
                 env[k] = v
@@ -703,9 +712,9 @@ class Store:
                     int(is_test),
                     "PENDING",
                     input_json,
-                    _j(dict(metadata)),
+                    _to_json(dict(metadata)),
                     int(load_env),
-                    _j(ir),
+                    _to_json(ir),
                     total_steps,
                     now_ms(),
                     timeout,
@@ -747,20 +756,20 @@ class Store:
             "status": row["status"],
             "input_json": row["input_json"],
             "error": row["error"],
-            "error_detail": _l(row["error_json"]),
+            "error_detail": _from_json(row["error_json"]),
             "current_step_path": row["current_step_path"],
             "current_step_name": row["current_step_name"],
             "total_steps": row["total_steps"],
             "created_at_ms": row["created_at_ms"],
             "started_at_ms": row["started_at_ms"],
             "finished_at_ms": row["finished_at_ms"],
-            "output": _l(row["output_json"]),
+            "output": _from_json(row["output_json"]),
             "has_output": bool(row["output_json"]),
-            "state": _l(row["state_json"]),
-            "pause": _l(row["pause_json"]),
-            "metadata": _l(row["metadata"], {}),
+            "state": _from_json(row["state_json"]),
+            "pause": _from_json(row["pause_json"]),
+            "metadata": _from_json(row["metadata"], {}),
             "load_env": bool(row["load_env"]),
-            "ir": _l(row["ir_json"]),
+            "ir": _from_json(row["ir_json"]),
             "timeout": row["timeout"],
             "callback_url": row["callback_url"],
         }
@@ -854,8 +863,8 @@ class Store:
             int(r.get("line") or 0),
             r.get("status") or "RUNNING",
             r.get("tool"),
-            _j(r.get("input")),
-            _j(r.get("output")),
+            _to_json(r.get("input")),
+            _to_json(r.get("output")),
             r.get("error") or "",
             int(r.get("started_at_ms") or 0),
             int(r.get("finished_at_ms") or 0),
@@ -874,8 +883,8 @@ class Store:
                 "line": r["line"],
                 "status": r["status"],
                 "tool": r["tool"],
-                "input": _l(r["input_json"]),
-                "output": _l(r["output_json"]),
+                "input": _from_json(r["input_json"]),
+                "output": _from_json(r["output_json"]),
                 "error": r["error"],
                 "started_at_ms": r["started_at_ms"],
                 "finished_at_ms": r["finished_at_ms"],
@@ -892,7 +901,7 @@ class Store:
             ).fetchone()[0]
             db.execute(
                 "INSERT INTO yields (thread_id, seq, label, value_json, at_ms) VALUES (?,?,?,?,?)",
-                (thread_id, seq, label, _j(value), t),
+                (thread_id, seq, label, _to_json(value), t),
             )
         return int(seq), t
 
@@ -904,7 +913,7 @@ class Store:
                 (thread_id, -1 if limit is None else limit),
             ).fetchall()
         return [
-            {"seq": r["seq"], "label": r["label"], "value": _l(r["value_json"]), "at_ms": r["at_ms"]}
+            {"seq": r["seq"], "label": r["label"], "value": _from_json(r["value_json"]), "at_ms": r["at_ms"]}
             for r in rows
         ], int(total)
 

@@ -137,10 +137,10 @@ class Facts:
 
 class Checker:
     def __init__(self, pr: ParseResult) -> None:
-        self.pr = pr
-        self.sc: Script = pr.script
+        self.parsed = pr
+        self.script: Script = pr.script
         self.out: list[Problem] = []
-        self.f = Facts()
+        self.facts = Facts()
         self.frames: list[dict[str, Sym]] = []
         self.loop_frames: list[dict[str, Sym]] = []
         self.bound: dict[str, tuple[Span, tuple[tuple[int, int], ...]]] = {}
@@ -162,35 +162,35 @@ class Checker:
         self.block_order()
         self.enums()
         self.blocks()
-        self.collect_labels(self.sc.body)
-        self.collect_labels(self.sc.on_thread_error)
+        self.collect_labels(self.script.body)
+        self.collect_labels(self.script.on_thread_error)
         root: dict[str, Sym] = {}
-        for fd in self.f.inputs.values():
+        for fd in self.facts.inputs.values():
             s = Sym(fd.name, "input", self.decl_ty(fd.type), fd.name_span)
             root[fd.name] = s
-            self.f.symbols.append(s)
-        for name, ed in self.f.env.items():
+            self.facts.symbols.append(s)
+        for name, ed in self.facts.env.items():
             s = Sym(name, "env", self.decl_ty(ed.type) if ed.type else TEXT, ed.name_span)
             root.setdefault(name, s)
-            self.f.symbols.append(s)
+            self.facts.symbols.append(s)
         self.frames = [root, {}]
-        self.steps(self.sc.body)
-        if self.sc.on_thread_error:
+        self.steps(self.script.body)
+        if self.script.on_thread_error:
             self.in_handler = True
             self.frames.append({})
-            if self.sc.on_thread_error_span is not None:
-                last = self.sc.on_thread_error[-1].span
-                hs = self.sc.on_thread_error_span
+            if self.script.on_thread_error_span is not None:
+                last = self.script.on_thread_error[-1].span
+                hs = self.script.on_thread_error_span
                 self.scope_end.append(Span(hs.start_line, hs.start_col, last.end_line, last.end_col))
-            self.steps(self.sc.on_thread_error)
+            self.steps(self.script.on_thread_error)
             self.frames.pop()
             self.in_handler = False
         self.unset_contract_fields()
-        return self.out, self.f
+        return self.out, self.facts
 
     # --- declarations --------------------------------------------------------------------------------
     def annotations(self) -> None:
-        for a in self.sc.annotations:
+        for a in self.script.annotations:
             if not a.before_script:
                 self.err(
                     a.span,
@@ -214,8 +214,8 @@ class Checker:
         best_rank = 0
         best_kind = ""
         seen: dict[str, Span] = {}
-        body_start = self.sc.body_start
-        for kind, span in self.sc.order:
+        body_start = self.script.body_start
+        for kind, span in self.script.order:
             rank = BLOCK_RANK.get(kind, 0)
             word = BLOCK_WORD.get(kind, kind)
             if kind not in ("enum",) and kind in seen:
@@ -246,8 +246,8 @@ class Checker:
             best_rank, best_kind = rank, kind
 
     def enums(self) -> None:
-        for e in self.sc.enums:
-            if e.name in self.f.enums:
+        for e in self.script.enums:
+            if e.name in self.facts.enums:
                 self.err(e.name_span, f"duplicate enum '{e.name}'", "duplicate-enum")
                 continue
             if e.name in TYPE_WORDS:
@@ -258,7 +258,7 @@ class Checker:
                     "",
                     "warning",
                 )
-            self.f.enums[e.name] = e
+            self.facts.enums[e.name] = e
             cats = set()
             seen: set[str | int | float] = set()
             first_cat = None
@@ -308,9 +308,13 @@ class Checker:
                     )
 
     def blocks(self) -> None:
-        for b in self.sc.blocks:
+        for b in self.script.blocks:
             if b.kind in ("input", "output", "stream"):
-                target = {"input": self.f.inputs, "output": self.f.outputs, "stream": self.f.stream}[b.kind]
+                target = {
+                    "input": self.facts.inputs,
+                    "output": self.facts.outputs,
+                    "stream": self.facts.stream,
+                }[b.kind]
                 for fd in b.fields:
                     if fd.name in target:
                         self.err(
@@ -323,10 +327,10 @@ class Checker:
                 self.imports(b)
             else:
                 for ed in b.env:
-                    if ed.name in self.f.env:
+                    if ed.name in self.facts.env:
                         self.err(ed.name_span, f"duplicate env key '{ed.name}'", "duplicate-field")
                         continue
-                    self.f.env[ed.name] = ed
+                    self.facts.env[ed.name] = ed
                     if ed.type is not None:
                         self.check_type(ed.type)
                     if ed.default is not None:
@@ -343,9 +347,9 @@ class Checker:
     def imports(self, b: Block) -> None:
         for imp in b.imports:
             if imp.name == "*":
-                self.f.wildcard_sources.add(imp.source)
+                self.facts.wildcard_sources.add(imp.source)
                 continue
-            if imp.name in self.f.imported:
+            if imp.name in self.facts.imported:
                 self.err(
                     imp.name_span, f"tool '{imp.name}' is imported twice", "duplicate-import", "", "warning"
                 )
@@ -374,7 +378,7 @@ class Checker:
                     'use native or mcp("server")',
                     "warning",
                 )
-            self.f.imported[imp.name] = imp.source
+            self.facts.imported[imp.name] = imp.source
 
     def check_type(self, t: TypeExpr) -> None:
         name = t.name
@@ -391,7 +395,7 @@ class Checker:
             return
         if t.args:
             self.err(t.span, f"type '{name}' takes no type parameters", "type-args")
-        if name in PRIMITIVES or name in self.f.enums:
+        if name in PRIMITIVES or name in self.facts.enums:
             return
         if name == "file":
             self.err(
@@ -408,7 +412,7 @@ class Checker:
             t.span,
             f"unknown type '{name}'",
             "unknown-type",
-            did_you_mean(name, [*PRIMITIVES, "list", "map", *self.f.enums, *ALIASES]),
+            did_you_mean(name, [*PRIMITIVES, "list", "map", *self.facts.enums, *ALIASES]),
         )
 
     def decl_ty(self, t: TypeExpr | None) -> Ty:
@@ -423,7 +427,7 @@ class Checker:
                 key=self.decl_ty(t.args[0]) if t.args else TEXT,
                 value=self.decl_ty(t.args[1]) if len(t.args) > 1 else ANY,
             )
-        if name in self.f.enums:
+        if name in self.facts.enums:
             return Ty("enum", enum=name)
         if name in PRIMITIVES:
             return Ty(name)
@@ -514,7 +518,7 @@ class Checker:
                 self.err(e.span, f"the default of '{name}' must be a literal", "default-not-literal")
                 return
         if ty.kind == "enum" and ty.enum is not None:
-            decl = self.f.enums.get(ty.enum)
+            decl = self.facts.enums.get(ty.enum)
             if decl is None:
                 return
             value: object = e.name if isinstance(e, Name) else lit_value(e)
@@ -533,11 +537,11 @@ class Checker:
     def collect_labels(self, steps: list[Step]) -> None:
         for st in steps:
             if st.kind == "section" and st.title:
-                self.f.labels.setdefault(st.title, st.span)
+                self.facts.labels.setdefault(st.title, st.span)
             elif st.label is not None and all(isinstance(p, str) for p in st.label.parts):
-                self.f.labels.setdefault(st.label.plain, st.label.span)
+                self.facts.labels.setdefault(st.label.plain, st.label.span)
             for br in st.branches:
-                self.f.labels.setdefault(br.name, br.name_span)
+                self.facts.labels.setdefault(br.name, br.name_span)
                 self.collect_labels(br.body)
             self.collect_labels(st.body)
 
@@ -587,7 +591,7 @@ class Checker:
         end = self.scope_end[-1]
         s = Sym(name, kind, ty, span, scope=Span(span.start_line, span.start_col, end.end_line, end.end_col))
         self.frames[-1][name] = s
-        self.f.symbols.append(s)
+        self.facts.symbols.append(s)
 
     # --- steps ---------------------------------------------------------------------------------------
     def steps(self, steps: list[Step]) -> None:
@@ -641,7 +645,7 @@ class Checker:
                 self.expr(st.condition)
             if st.ask_llm is not None:
                 self.expr(st.ask_llm)
-                self.f.tools_required.add("llm")
+                self.facts.tools_required.add("llm")
             for a in (st.on_pass, st.on_fail):
                 if a is None:
                     continue
@@ -649,13 +653,13 @@ class Checker:
                     a.action == "goto"
                     and a.target is not None
                     and a.target_span is not None
-                    and a.target not in self.f.labels
+                    and a.target not in self.facts.labels
                 ):
                     self.err(
                         a.target_span,
                         f"unknown goto target '{a.target}'",
                         "unknown-label",
-                        did_you_mean(a.target, self.f.labels),
+                        did_you_mean(a.target, self.facts.labels),
                     )
                 if a.message is not None:
                     self.expr(a.message)
@@ -689,26 +693,26 @@ class Checker:
                     "agent-tool",
                     f'write {k} "..." with llm',
                 )
-            self.f.tools_required.add("llm")
+            self.facts.tools_required.add("llm")
             known, required, open_fields = VERB_FIELDS[k]
             self.fixed_fields(st, known, required, k, open_fields=open_fields)
             for inp in st.inputs:
                 if inp.name == "tools" and isinstance(inp.value, ListLit):
                     for item in inp.value.items:
                         if isinstance(item, Str) and all(isinstance(p, str) for p in item.parts):
-                            self.f.tools_required.add(item.plain)
+                            self.facts.tools_required.add(item.plain)
             result = AGENT_TY if k == "agent" else OBJECT
         elif k == "run":
             if st.tool is not None and st.tool_span is not None:
                 sym = self.lookup(st.tool)
                 if sym is not None:
                     sym.refs.append(st.tool_span)
-                    self.f.resolved.append((st.tool_span, sym))
+                    self.facts.resolved.append((st.tool_span, sym))
             self.fields(st)
         elif k == "emit":
-            self.contract_fields(st, self.f.outputs, "output")
+            self.contract_fields(st, self.facts.outputs, "output")
         elif k == "yield":
-            if not self.f.stream:
+            if not self.facts.stream:
                 self.err(
                     st.verb_span,
                     "'yield' without a 'stream' block",
@@ -718,7 +722,7 @@ class Checker:
                 )
                 self.fields(st)
             else:
-                self.contract_fields(st, self.f.stream, "stream")
+                self.contract_fields(st, self.facts.stream, "stream")
         elif k == "send":
             if st.channel is not None:
                 ch = st.channel.plain
@@ -747,7 +751,7 @@ class Checker:
             name, "loop", ty, span, scope=Span(span.start_line, span.start_col, scope.end_line, scope.end_col)
         )
         self.loop_frames[-1][name] = s
-        self.f.symbols.append(s)
+        self.facts.symbols.append(s)
 
     def check_duration(self, e: Expr) -> None:
         if isinstance(e, Str) and all(isinstance(p, str) for p in e.parts):
@@ -838,7 +842,10 @@ class Checker:
 
     def unset_contract_fields(self) -> None:
         """Output/stream fields that no emit/yield sets (the runtime accumulates emitted fields)."""
-        for block, fields, verb in (("output", self.f.outputs, "emit"), ("stream", self.f.stream, "yield")):
+        for block, fields, verb in (
+            ("output", self.facts.outputs, "emit"),
+            ("stream", self.facts.stream, "yield"),
+        ):
             if block == "output" and self.whole_output:
                 continue
             if block == "stream" and "stream" not in self.emitted:
@@ -859,15 +866,15 @@ class Checker:
         span = st.tool_span or st.verb_span
         self.fields(st)
         given = frozenset(a.name for a in st.inputs)
-        self.f.tool_calls.append((tool, st.span, given))
-        self.f.tools_required.add(tool)
+        self.facts.tool_calls.append((tool, st.span, given))
+        self.facts.tools_required.add(tool)
         spec = self.tool_access(tool, span)
         if st.on_error is not None:
             oe = st.on_error
             for a in oe.inputs:
                 self.expr(a.value)
             if oe.action == "fallback" and oe.tool is not None and oe.tool_span is not None:
-                self.f.tools_required.add(oe.tool)
+                self.facts.tools_required.add(oe.tool)
                 fspec = self.tool_access(oe.tool, oe.tool_span)
                 if fspec is not None:
                     self.tool_inputs(oe.tool, oe.tool_span, oe.inputs, fspec.input_schema)
@@ -882,16 +889,16 @@ class Checker:
         """Check that `tool` may be called; return its catalog spec when its schema applies."""
         if tool in MODEL_CAPABILITIES:
             return TOOLS.get(tool)
-        src = self.f.imported.get(tool)
+        src = self.facts.imported.get(tool)
         if src is not None:
             return TOOLS.get(tool) if src == "native" else None
-        if "native" in self.f.wildcard_sources and tool in TOOLS:
+        if "native" in self.facts.wildcard_sources and tool in TOOLS:
             return TOOLS[tool]
-        for s in self.f.wildcard_sources:
+        for s in self.facts.wildcard_sources:
             if s != "native":
                 return None  # `* from mcp(...)`: anything may come from there
-        cands = [*self.f.imported, *sorted(MODEL_CAPABILITIES)]
-        if "native" in self.f.wildcard_sources:
+        cands = [*self.facts.imported, *sorted(MODEL_CAPABILITIES)]
+        if "native" in self.facts.wildcard_sources:
             cands.extend(sorted(TOOLS))
         hint = did_you_mean(tool, cands)
         if not hint:
@@ -951,7 +958,7 @@ class Checker:
         for a in st.inputs:
             self.expr(a.value)
         if st.strategy == "llm":
-            self.f.tools_required.add("llm")
+            self.facts.tools_required.add("llm")
         for r in st.rules:
             self.expr(r.when)
         names: dict[str, Span] = {}
@@ -1009,16 +1016,16 @@ class Checker:
         sym = self.lookup(name)
         if sym is not None:
             sym.refs.append(span)
-            self.f.resolved.append((span, sym))
+            self.facts.resolved.append((span, sym))
             return sym.ty
         if self.in_handler and name in ("error", "thread"):
             return ERROR_TY if name == "error" else THREAD_TY
         if name == "input":
-            if not any(b.kind == "input" for b in self.sc.blocks):
+            if not any(b.kind == "input" for b in self.script.blocks):
                 return OBJECT
             return Ty(
                 "object",
-                fields=tuple((n, self.decl_ty(fd.type)) for n, fd in self.f.inputs.items()),
+                fields=tuple((n, self.decl_ty(fd.type)) for n, fd in self.facts.inputs.items()),
                 closed=True,
                 origin="input",
             )
@@ -1099,7 +1106,7 @@ class Checker:
                 {p.name: Sym(p.name, "lambda", ANY, p.span, scope=e.span) for p in e.params}
             )
             for prm in e.params:
-                self.f.symbols.append(self.loop_frames[-1][prm.name])
+                self.facts.symbols.append(self.loop_frames[-1][prm.name])
             self.expr(e.body)
             self.loop_frames.pop()
             return ANY
@@ -1118,13 +1125,13 @@ class Checker:
         if isinstance(e, EnvRef):
             if e.default is not None:
                 self.expr(e.default)
-            ed = self.f.env.get(e.name)
+            ed = self.facts.env.get(e.name)
             if ed is None:
                 self.err(
                     e.name_span,
                     f"env key '{e.name}' is not declared in the env block",
                     "undeclared-env",
-                    did_you_mean(e.name, self.f.env) or "declare it in an env block",
+                    did_you_mean(e.name, self.facts.env) or "declare it in an env block",
                     "warning",
                 )
                 return TEXT
