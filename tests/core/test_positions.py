@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scriptum_lsp.core.positions import cp_to_units, negotiate, units_len, units_to_cp
+from scriptum_lsp.core.positions import cp_to_units, units_len, units_to_cp
 from scriptum_lsp.core.text import line_starts, offset_at, position_at, split_lines
 
 LINE = "a\té😀中b"  # 1, 1, 2-byte, astral (2 UTF-16 units, 4 bytes), CJK (3 bytes), 1
@@ -54,12 +54,3 @@ def test_offsets_round_trip_with_crlf_and_lone_cr() -> None:
     assert offset_at(text, 1, 50) == 6
     assert offset_at(text, 9, 0) == len(text)
     assert offset_at(text, -1, 0) == 0
-
-
-@pytest.mark.parametrize(
-    ("offered", "chosen"),
-    [(None, "utf-16"), ([], "utf-16"), (["utf-16"], "utf-16"), (["utf-8", "utf-16"], "utf-8"),
-     (["utf-16", "utf-32"], "utf-32"), (["UTF-8", "utf-32", "utf-16"], "utf-32"), (["latin-1"], "utf-16")],
-)  # fmt: skip
-def test_negotiate(offered: list[str] | None, chosen: str) -> None:
-    assert negotiate(offered) == chosen

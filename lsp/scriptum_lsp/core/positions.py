@@ -7,7 +7,6 @@ start of that character.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
@@ -52,14 +51,3 @@ def units_to_cp(line: str, units: int, encoding: Encoding) -> int:
             return i
         acc = nxt
     return len(line)
-
-
-def negotiate(offered: Iterable[str] | None) -> Encoding:
-    """The position encoding for the client's `general.positionEncodings`: UTF-16 unless the client
-    offers UTF-32 (preferred: it is our internal unit, so no conversion) or UTF-8."""
-    low = {enc.lower() for enc in offered or ()}
-    if "utf-32" in low:
-        return "utf-32"
-    if "utf-8" in low:
-        return "utf-8"
-    return "utf-16"

@@ -7,7 +7,6 @@ from typing import Any
 
 import yaml as pyyaml
 
-from scriptum_lsp.emulator.errors import ApiError, Code
 from scriptum_lsp.emulator.store import EMPTY_CONTRACT
 from scriptum_lsp.language.types import type_ref_from_ir
 
@@ -16,12 +15,8 @@ def compile_draft(kind: str, source: str) -> dict[str, Any]:
     """Return the CompileScriptDraft fields (snake_case) plus `ir` (dict or None) and `contract`."""
     if kind == "yaml":
         return compile_yaml_ir(source)
-    try:
-        from scriptum_lsp.language import compile_source
-    except ImportError:  # pragma: no cover - only while the language core is incomplete
-        raise ApiError(
-            Code.UNAVAILABLE, "the local compiler (scriptum_lsp.language) is not available"
-        ) from None
+    from scriptum_lsp.language import compile_source
+
     result = compile_source(source)
     return {
         "success": bool(result.success),

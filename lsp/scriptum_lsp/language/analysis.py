@@ -725,8 +725,6 @@ def context_at(a: Analysis, line: int, col: int) -> Context:
         return Context("binding-name", prefix)
     if prev is not None and prev.kind == "name" and prev.text == "let" and len(code) == 1:
         return Context("binding-name", prefix)
-    if prev is not None and prev.kind == "name" and prev.text == "env" and pword == "":
-        pass
     if len(code) >= 2 and code[-1].kind == "op" and code[-1].text in ("(", ","):
         # env( KEY
         depth = 0

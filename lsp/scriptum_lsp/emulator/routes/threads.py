@@ -22,10 +22,8 @@ THREAD_STATUS_NUMBERS = {1: "PENDING", 2: "RUNNING", 3: "COMPLETED", 4: "FAILED"
 
 def _validate_input(contract: dict[str, Any], text: str, field: str) -> dict[str, Any]:
     data = parse_json_object(text, field)
-    try:
-        from scriptum_lsp.language.inputs import validate_input
-    except ImportError:  # pragma: no cover - the language core is part of the package
-        return data
+    from scriptum_lsp.language.inputs import validate_input
+
     problems = list(validate_input(contract, data))
     if problems:
         lines = "; ".join(f"{p.path or '(input)'}: {p.message}" for p in problems)
@@ -34,15 +32,6 @@ def _validate_input(contract: dict[str, Any], text: str, field: str) -> dict[str
             [(f"{field}.{p.path}" if p.path else field, p.message) for p in problems],
         )
     return data
-
-
-def _runner_available() -> None:
-    try:
-        import scriptum_lsp.emulator.runner as runner
-
-        _ = runner.run_thread
-    except (ImportError, AttributeError):
-        raise unimplemented("the local thread runner is not available in this build") from None
 
 
 async def _start_thread(
@@ -55,7 +44,6 @@ async def _start_thread(
     contract: dict[str, Any],
 ) -> dict[str, Any]:
     f = ctx.fields
-    _runner_available()
     input_json = f.string("input_json")
     data = _validate_input(contract, input_json, "inputJson")
     timeout_text = f.string("timeout")
@@ -170,7 +158,6 @@ async def resume_thread(ctx: Ctx) -> dict[str, Any]:
         raise failed_precondition(
             f"thread {tid} is {enum_name('THREAD_STATUS', t['status'])}; only paused threads can be resumed"
         )
-    _runner_available()
     text = ctx.fields.string("step_input_override_json")
     override: Any = None
     if text.strip():
