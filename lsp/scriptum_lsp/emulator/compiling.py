@@ -8,6 +8,7 @@ from typing import Any
 import yaml as pyyaml
 
 from scriptum_lsp.emulator.store import EMPTY_CONTRACT
+from scriptum_lsp.language.compiler import TOOL_INPUT_CODES
 from scriptum_lsp.language.types import type_ref_from_ir
 
 
@@ -22,12 +23,24 @@ def compile_draft(kind: str, source: str) -> dict[str, Any]:
         "success": bool(result.success),
         "error": result.error,
         "tools_required": list(result.tools_required),
-        "diagnostics": [d.to_api() for d in result.diagnostics],
+        "diagnostics": [wire_diagnostic(d) for d in result.diagnostics],
         "ast_json": result.ast_json,
         "ir_yaml": result.ir_yaml,
         "ir": result.ir,
         "contract": result.contract or dict(EMPTY_CONTRACT),
     }
+
+
+def wire_diagnostic(d: Any) -> dict[str, Any]:
+    """A CompileDiagnostic as the emulator sends it. Where the API reference shows the cloud's answer, the
+    emulator answers the same way: a tool-input error ("unknown field 'ur' on http_request input") has its
+    `col` where the step's text starts on that line, not on the field, and names the field only in the
+    message (docs/fidelity.md). Every other diagnostic keeps the compiler's precise column."""
+    api: dict[str, Any] = d.to_api()
+    if d.code in TOOL_INPUT_CODES:
+        text = d.source_line
+        api["col"] = len(text) - len(text.lstrip()) + 1 if text.strip() else 1
+    return api
 
 
 def _diag(message: str, line: int = 1, source_line: str = "") -> dict[str, Any]:

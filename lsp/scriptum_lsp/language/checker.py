@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .builtins import BUILTINS
@@ -897,6 +897,11 @@ class Checker:
         for s in self.facts.wildcard_sources:
             if s != "native":
                 return None  # `* from mcp(...)`: anything may come from there
+        if tool in TOOLS:
+            # Native tools are "always available" (docs/language.md); the platform compiles the reference's
+            # own script, which calls http_request without importing it, with no import diagnostic
+            # (docs/fidelity.md). The tool still counts as required and its input schema applies.
+            return TOOLS[tool]
         cands = [*self.facts.imported, *sorted(MODEL_CAPABILITIES)]
         if "native" in self.facts.wildcard_sources:
             cands.extend(sorted(TOOLS))
@@ -1235,8 +1240,15 @@ def lit_value(e: Expr) -> Any:
 
 @functools.cache
 def _catalog_output_ty(tool: str) -> Ty:
-    """The output type of a catalog tool (the catalog is fixed and types are immutable: computed once)."""
-    return from_schema(TOOLS[tool].output_schema, f"{tool} output")
+    """The output type of a catalog tool (the catalog is fixed and types are immutable: computed once).
+
+    A model capability's output is open: its documented fields (`llm` -> `.text`) keep their types, and any
+    other field may be read, because a prompt can ask for structured output (`parsed.confidence`,
+    docs/fidelity.md)."""
+    ty = from_schema(TOOLS[tool].output_schema, f"{tool} output")
+    if tool in MODEL_CAPABILITIES and ty.closed:
+        ty = replace(ty, closed=False)
+    return ty
 
 
 def check(pr: ParseResult) -> tuple[list[Problem], Facts]:

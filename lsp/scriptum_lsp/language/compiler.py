@@ -16,7 +16,7 @@ from .diagnostics import CompileDiagnostic, to_diagnostics
 from .gcpause import gc_paused
 from .ir import build_ir
 from .parser import parse
-from .syntax import ParseResult, Span
+from .syntax import ParseResult, Script, Span, Step
 from .yamlout import dump_yaml
 
 
@@ -116,11 +116,41 @@ def ast_json(pr: ParseResult) -> str:
     return json.dumps(_tree(pr.script), ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
-def summarise(diags: tuple[CompileDiagnostic, ...]) -> str:
+# Diagnostics about a tool's inputs: the platform calls them a "type error in step <name>" (docs/fidelity.md)
+TOOL_INPUT_CODES = frozenset({"unknown-field", "field-type", "field-value", "missing-field"})
+
+
+def innermost_step(steps: list[Step], line0: int) -> Step | None:
+    """The innermost step whose text covers 0-based `line0`."""
+    for st in steps:
+        if st.span.start_line <= line0 <= st.span.end_line:
+            children = [*st.body, *(s for br in st.branches for s in br.body)]
+            return innermost_step(children, line0) or st
+    return None
+
+
+def step_name(st: Step) -> str:
+    """How a step is named in messages: its label, else the tool it calls, else its verb."""
+    if st.kind == "section" and st.title:
+        return st.title
+    if st.label is not None and st.label.plain:
+        return st.label.plain
+    if st.name:
+        return st.name
+    return st.tool or st.kind
+
+
+def summarise(diags: tuple[CompileDiagnostic, ...], script: Script | None = None) -> str:
+    """The compile's top-level `error`: the platform's wording for a tool-input error
+    ("type error in step fetch_data"), else a count and the first error."""
     errors = [d for d in diags if d.severity == "error"]
     if not errors:
         return ""
     first = errors[0]
+    if script is not None and first.code in TOOL_INPUT_CODES:
+        st = innermost_step([*script.body, *script.on_thread_error], first.line - 1)
+        if st is not None:
+            return f"type error in step {step_name(st)}"
     n = len(errors)
     return f"{n} error{'s' if n != 1 else ''}; first: {first.message} at {first.line}:{first.col}"
 
@@ -140,7 +170,7 @@ def _compile_with_facts(pr: ParseResult) -> tuple[CompileResult, Facts]:
     diags = to_diagnostics([*pr.problems, *problems], pr.lines)
     contract = build_contract(pr.script, facts)
     tools = tuple(sorted(t for t in facts.tools_required if t))
-    error = summarise(diags)
+    error = summarise(diags, pr.script)
     if error:
         return CompileResult(False, error, tools, diags, "", "", None, contract, pr.script.name), facts
     ir = build_ir(pr.script, facts)

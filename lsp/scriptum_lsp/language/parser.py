@@ -325,15 +325,8 @@ class Parser:
             sc.name_span = tspan(t)
         elif t is not None and t.kind == "name":
             c.next()
-            sc.name = t.text
+            sc.name = t.text  # the brace dialect's bare name (`script my_pipeline {`): documented, no nagging
             sc.name_span = tspan(t)
-            self.problem(
-                tspan(t),
-                "script name should be a quoted string",
-                hint=f'write script "{t.text}"',
-                severity="info",
-                code="style",
-            )
         else:
             try:
                 raise c.fail("expected the script name as a string")
