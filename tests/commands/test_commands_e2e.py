@@ -187,6 +187,18 @@ async def test_run_test_completes_and_reports(lsp_session: Any) -> None:
     assert {s["name"] for s in shown_thread["steps"]} >= {"Say hello"}
     text = await request(session, "scriptum/threadContent", {"threadId": thread_id})
     assert json.loads(text)["output"] == {"greeting": "hello ann"}
+    # exportThread writes a thread file that the debugger replays (docs/debugger.md)
+    from scriptum_lsp.debug.replay import FORMAT, recording_from_export
+
+    target = session.root / "thread.json"
+    exported = await session.run("scriptum.exportThread", thread_id, str(target))
+    assert exported["path"] == str(target) and exported["thread"]["format"] == FORMAT
+    rec = recording_from_export(json.loads(target.read_text()))
+    assert rec.thread_id == thread_id and rec.source == GREETER
+    assert [s.label for s in rec.steps if s.label] == ["Say hello"] or "Say hello" in [
+        s.label for s in rec.steps
+    ]
+    assert any(s.has_output for s in rec.steps)
 
 
 async def test_run_test_input_from_file_and_text(lsp_session: Any) -> None:

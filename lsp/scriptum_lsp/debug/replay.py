@@ -9,20 +9,18 @@ camelCase and snake_case spellings are read.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from scriptum_lsp.api.threadfile import FORMAT, export_thread
 from scriptum_lsp.emulator.runner.expressions import Evaluator, Scope
 
 from .driver import Stop, Walker
 
-FORMAT = "scriptum-thread/1"
-DETAIL_CONCURRENCY = 8
-MAX_DETAIL_REQUESTS = 5000
+__all__ = ["FORMAT", "Recording", "Replay", "export_thread", "recording_from_export"]
 
 
 def _get(raw: Mapping[str, Any], *names: str, default: Any = None) -> Any:
@@ -230,56 +228,6 @@ def _ir_path(key: str, prims: Mapping[str, str]) -> str:
         if prims.get(".".join(out)) in _LOOPS and i < len(segs):
             i += 1  # the iteration index
     return ".".join(out)
-
-
-class ThreadSource(Protocol):
-    async def get_thread(self, thread_id: str) -> dict[str, Any]: ...
-    async def get_thread_result(self, thread_id: str, *, step_path: str | None = None) -> dict[str, Any]: ...
-    async def get_code(self, name: str, version: int = 0) -> dict[str, Any]: ...
-
-
-async def export_thread(api: ThreadSource, thread_id: str, *, details: bool = True) -> dict[str, Any]:
-    """Fetch everything a replay needs into one JSON-able document (`scriptum.exportThread`)."""
-    thread = await api.get_thread(thread_id)
-    result = await api.get_thread_result(thread_id)
-    step_details: list[Any] = []
-    if details:
-        paths = []
-        for raw in result.get("steps") or ():
-            if isinstance(raw, Mapping):
-                p = str(_get(raw, "stepPath", "step_path", "path", default=""))
-                if p and p not in paths:
-                    paths.append(p)
-        sem = asyncio.Semaphore(DETAIL_CONCURRENCY)
-
-        async def one(path: str) -> list[Any]:
-            async with sem:
-                try:
-                    res = await api.get_thread_result(thread_id, step_path=path)
-                except Exception:
-                    return []
-            d = res.get("stepDetails") or []
-            return list(d) if isinstance(d, list) else [d]
-
-        for chunk in await asyncio.gather(*(one(p) for p in paths[:MAX_DETAIL_REQUESTS])):
-            step_details.extend(chunk)
-    source = None
-    name = str(_get(thread, "scriptName", "script_name", default=""))
-    if name:
-        try:
-            code = await api.get_code(name, _int(_get(thread, "version", default=0)))
-            source = _get(code, "dslContent", "dsl_content", "content", "source")
-        except Exception:
-            source = None
-    doc: dict[str, Any] = {"format": FORMAT, "thread": thread, "result": result, "stepDetails": step_details}
-    if isinstance(source, str):
-        doc["source"] = source
-        from scriptum_lsp.language import compile_source
-
-        compiled = compile_source(source)
-        if compiled.ir:
-            doc["ir"] = compiled.ir
-    return doc
 
 
 class _NoEnv:

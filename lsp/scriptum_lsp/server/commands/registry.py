@@ -34,6 +34,7 @@ REGISTRY: dict[str, Command] = {
         Command("scriptum.publish", publish.cmd_publish, "Publish", ("uri",)),
         Command("scriptum.test", testing.cmd_test, "Test", ("uri", "input")),
         Command("scriptum.showThread", testing.cmd_show_thread, "Show thread", ("threadId",)),
+        Command("scriptum.exportThread", testing.cmd_export_thread, "Export thread", ("threadId", "path")),
         Command("scriptum.listVersions", versions.cmd_list_versions, "List versions", ("uri",)),
         Command("scriptum.openVersion", versions.cmd_open_version, "Open version", ("uri", "version")),
         Command("scriptum.rollback", versions.cmd_rollback, "Rollback", ("uri", "version")),

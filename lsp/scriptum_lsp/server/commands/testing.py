@@ -203,3 +203,20 @@ async def thread_content(ls: Server, state: CommandState, params: Any) -> str:
     thread_id = cmd_docs.parse_run_uri(str(values.get("uri") or "")) or require_str(values, "threadId")
     outcome = state.outcomes.get(thread_id) or await thread_outcome(ls, state, thread_id)
     return outcome.render()
+
+
+async def cmd_export_thread(ls: Server, state: CommandState, values: dict[str, Any]) -> dict[str, Any]:
+    """`scriptum.exportThread {threadId, path?}`: the thread as a replayable JSON document (docs/debugger.md);
+    written to `path` when given, and returned."""
+    from scriptum_lsp.api.threadfile import export_thread
+
+    thread_id = require_str(values, "threadId")
+    doc = await export_thread(ls.engine.client(), thread_id)
+    path = values.get("path")
+    if path:
+        try:
+            text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+            await asyncio.to_thread(Path(str(path)).write_text, text, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc}", kind="invalid-arguments") from None
+    return {"threadId": thread_id, "path": str(path) if path else None, "thread": doc}
