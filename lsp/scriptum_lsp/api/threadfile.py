@@ -13,14 +13,14 @@ DETAIL_CONCURRENCY = 8
 MAX_DETAIL_REQUESTS = 5000
 
 
-def _get(raw: Mapping[str, Any], *names: str, default: Any = None) -> Any:
+def first_field(raw: Mapping[str, Any], *names: str, default: Any = None) -> Any:
     for name in names:
         if name in raw and raw[name] not in (None, ""):
             return raw[name]
     return default
 
 
-def _int(value: Any) -> int:
+def as_int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -42,7 +42,7 @@ async def export_thread(api: ThreadSource, thread_id: str, *, details: bool = Tr
         paths = []
         for raw in result.get("steps") or ():
             if isinstance(raw, Mapping):
-                p = str(_get(raw, "stepPath", "step_path", "path", default=""))
+                p = str(first_field(raw, "stepPath", "step_path", "path", default=""))
                 if p and p not in paths:
                     paths.append(p)
         sem = asyncio.Semaphore(DETAIL_CONCURRENCY)
@@ -59,11 +59,11 @@ async def export_thread(api: ThreadSource, thread_id: str, *, details: bool = Tr
         for chunk in await asyncio.gather(*(one(p) for p in paths[:MAX_DETAIL_REQUESTS])):
             step_details.extend(chunk)
     source = None
-    name = str(_get(thread, "scriptName", "script_name", default=""))
+    name = str(first_field(thread, "scriptName", "script_name", default=""))
     if name:
         try:
-            code = await api.get_code(name, _int(_get(thread, "version", default=0)))
-            source = _get(code, "dslContent", "dsl_content", "content", "source")
+            code = await api.get_code(name, as_int(first_field(thread, "version", default=0)))
+            source = first_field(code, "dslContent", "dsl_content", "content", "source")
         except Exception:
             source = None
     doc: dict[str, Any] = {"format": FORMAT, "thread": thread, "result": result, "stepDetails": step_details}

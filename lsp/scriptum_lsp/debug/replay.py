@@ -15,26 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scriptum_lsp.api.threadfile import FORMAT, export_thread
+from scriptum_lsp.api.threadfile import FORMAT, as_int, export_thread, first_field
 from scriptum_lsp.emulator.runner.expressions import Evaluator, Scope
 
+from .control import encloses
 from .driver import Stop, Walker
 
 __all__ = ["FORMAT", "Recording", "Replay", "export_thread", "recording_from_export"]
-
-
-def _get(raw: Mapping[str, Any], *names: str, default: Any = None) -> Any:
-    for name in names:
-        if name in raw and raw[name] not in (None, ""):
-            return raw[name]
-    return default
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _json_field(
@@ -106,7 +93,7 @@ def _details_by_path(details: Any) -> dict[str, list[Mapping[str, Any]]]:
         details = [details]
     for d in details or ():
         if isinstance(d, Mapping):
-            out.setdefault(str(_get(d, "stepPath", "step_path", "path", default="")), []).append(d)
+            out.setdefault(str(first_field(d, "stepPath", "step_path", "path", default="")), []).append(d)
     return out
 
 
@@ -134,7 +121,7 @@ def recording_from_export(doc: Mapping[str, Any]) -> Recording:
     for raw in result.get("steps") or ():
         if not isinstance(raw, Mapping):
             continue
-        key = str(_get(raw, "stepPath", "step_path", "path", default=""))
+        key = str(first_field(raw, "stepPath", "step_path", "path", default=""))
         if not key:
             continue
         n = attempt_seen.get(key, 0)
@@ -147,17 +134,17 @@ def recording_from_export(doc: Mapping[str, Any]) -> Recording:
         has_in, inp = _json_field(merged, ("inputJson", "input_json"), ("input",))
         has_out, out = _json_field(merged, ("outputJson", "output_json"), ("output",))
         ir_key = _ir_path(key, ir_prims)
-        line = _int(_get(merged, "line")) or ir_lines.get(ir_key, 0)
+        line = as_int(first_field(merged, "line")) or ir_lines.get(ir_key, 0)
         steps.append(
             RecordedStep(
                 key=key,
-                primitive=str(_get(merged, "primitive", default="step")),
-                label=_get(merged, "stepName", "step_name", "name", "label"),
+                primitive=str(first_field(merged, "primitive", default="step")),
+                label=first_field(merged, "stepName", "step_name", "name", "label"),
                 line=line,
-                status=_status(_get(merged, "status")),
-                tool=_get(merged, "tool"),
-                error=_get(merged, "error"),
-                started_at_ms=_int(_get(merged, "startedAtMs", "started_at_ms")),
+                status=_status(first_field(merged, "status")),
+                tool=first_field(merged, "tool"),
+                error=first_field(merged, "error"),
+                started_at_ms=as_int(first_field(merged, "startedAtMs", "started_at_ms")),
                 has_input=has_in,
                 input=inp,
                 has_output=has_out,
@@ -168,21 +155,21 @@ def recording_from_export(doc: Mapping[str, Any]) -> Recording:
     # recorded order first; a stable sort by start time when every step has one
     if steps and all(s.started_at_ms for s in steps):
         steps.sort(key=lambda s: s.started_at_ms)
-    inputs_raw = _get(thread, "inputJson", "input_json", default="{}")
+    inputs_raw = first_field(thread, "inputJson", "input_json", default="{}")
     try:
         inputs = json.loads(inputs_raw) if isinstance(inputs_raw, str) else dict(inputs_raw)
     except (json.JSONDecodeError, TypeError, ValueError):
         inputs = {}
     return Recording(
         thread_id=str(
-            _get(thread, "threadId", "thread_id", "id", default="") or _get(result, "threadId", default="")
+            first_field(thread, "threadId", "thread_id", "id", default="") or first_field(result, "threadId", default="")
         ),
-        script=str(_get(thread, "scriptName", "script_name", default="")),
-        status=_status(_get(thread, "status", default=_get(result, "status"))),
+        script=str(first_field(thread, "scriptName", "script_name", default="")),
+        status=_status(first_field(thread, "status", default=first_field(result, "status"))),
         inputs=inputs if isinstance(inputs, dict) else {},
         steps=steps,
         source=doc.get("source") if isinstance(doc.get("source"), str) else None,
-        error=_get(thread, "error", default=_get(result, "error")),
+        error=first_field(thread, "error", default=first_field(result, "error")),
         raw=dict(doc),
     )
 
@@ -258,7 +245,7 @@ class Replay:
                 self.walker.callbacks.ended("CANCELLED", None, "replay stopped")
                 return
             # steps that ended before this one started are closed
-            for k in [k for k in self.walker.open_steps if not _encloses(k, st.key)]:
+            for k in [k for k in self.walker.open_steps if not encloses(k, st.key)]:
                 self.walker.leave(k)
             depth = self.walker.enter(st.key, st.step)
 
@@ -331,13 +318,7 @@ class Replay:
         return True
 
 
-def _encloses(outer: str, inner: str) -> bool:
-    from .control import encloses
-
-    return encloses(outer, inner)
-
-
 def _child_failed_already(steps: Sequence[RecordedStep], i: int) -> bool:
     """A compound step fails because a step inside it did: stop at the innermost only."""
     key = steps[i].key
-    return any(s.status in ("FAILED", "PAUSED") and _encloses(key, s.key) for s in steps)
+    return any(s.status in ("FAILED", "PAUSED") and encloses(key, s.key) for s in steps)

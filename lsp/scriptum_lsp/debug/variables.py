@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from scriptum_lsp.language.types import value_kind
+
 PREVIEW_CHARS = 120
 MAX_CHILDREN = 1000
 REDACTED = "•••• (secret, hidden)"
@@ -37,24 +39,6 @@ def _json(value: Any) -> str:
         return repr(value)
 
 
-def type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, list | tuple):
-        return "list"
-    return type(value).__name__
-
-
 class VariableStore:
     """variablesReference -> a container. References live until the next resume (`clear`)."""
 
@@ -80,7 +64,7 @@ class VariableStore:
         out: dict[str, Any] = {
             "name": name,
             "value": preview(value),
-            "type": type_of(value),
+            "type": value_kind(value),
             "variablesReference": 0,
         }
         if evaluate_name:
