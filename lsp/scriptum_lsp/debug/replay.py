@@ -162,7 +162,8 @@ def recording_from_export(doc: Mapping[str, Any]) -> Recording:
         inputs = {}
     return Recording(
         thread_id=str(
-            first_field(thread, "threadId", "thread_id", "id", default="") or first_field(result, "threadId", default="")
+            first_field(thread, "threadId", "thread_id", "id", default="")
+            or first_field(result, "threadId", default="")
         ),
         script=str(first_field(thread, "scriptName", "script_name", default="")),
         status=_status(first_field(thread, "status", default=first_field(result, "status"))),
