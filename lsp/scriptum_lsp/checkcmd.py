@@ -8,11 +8,17 @@ annotations.
 
 Exit status: 0 when no file has errors, 1 when any file has errors, 2 for a usage error, a file that cannot
 be read or a path without any .scriptum file (docs/cli.md).
+
+`--endpoint URL` compiles each file remotely instead (SaveScriptDraft then CompileScriptDraft on the script
+named after the file, as the language server names it; token and organization resolved as for the server) and
+maps the answer onto the file with the server's own mapping (`core.mapping`), so the output formats are the
+same: the cloud's verdict, shown on the characters the editor would underline.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--no-info", action="store_true", help="hide info-level diagnostics")
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="compile with the Scriptum API at URL (or `local`, the embedded emulator) instead of the local "
+        "compiler; the token comes from DODIL_TOKEN, SCRIPTUM_TOKEN or the dodil CLI config",
+    )
+    parser.add_argument(
+        "--organization", metavar="ORG", help="with --endpoint: the organization (x-organization-name)"
+    )
     parser.add_argument(
         "--no-snippet",
         action="store_true",
@@ -187,19 +202,148 @@ def sarif_log(results: Sequence[FileResult], version: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------
 
 
+class RemoteFailure(Exception):
+    """A file the remote API could not compile (the API's error, said once for the file)."""
+
+
+class RemoteCompiler:
+    """`check --endpoint`: compile through the API and map the answer with the server's mapping."""
+
+    def __init__(self, client: Any, create_missing: bool, where: str) -> None:
+        import asyncio
+
+        self.client = client
+        self.create_missing = create_missing
+        self.where = where
+        self.loop = asyncio.new_event_loop()
+
+    @classmethod
+    def open(cls, endpoint: str, organization: str | None) -> RemoteCompiler:
+        import os
+
+        from scriptum_lsp import embedded
+        from scriptum_lsp.core.settings import resolve_settings
+        from scriptum_lsp.engine.config import load_dodil_cli_config
+
+        cli_config, cli_path = load_dodil_cli_config()
+        raw: dict[str, Any] = {"endpoint": endpoint}
+        if organization:
+            raw["organization"] = organization
+        settings, warnings = resolve_settings(raw, os.environ, cli_config, cli_config_path=cli_path)
+        bad = [w for w in warnings if w.startswith("scriptum.endpoint")]
+        if bad:
+            raise ValueError(bad[0])
+        client = embedded.client_factory()(settings)
+        return cls(client, settings.create_missing_scripts, settings.endpoint)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()
+
+    def __call__(self, path: Path, source: str) -> CompileResult:
+        return self.loop.run_until_complete(self._compile(path, source))
+
+    async def _compile(self, path: Path, source: str) -> CompileResult:
+        from scriptum_lsp.api.errors import AlreadyExists, ApiError, NotFound
+        from scriptum_lsp.core.workspace import script_name_for
+
+        name = script_name_for(None, path.name, {})
+        try:
+            try:
+                await self.client.save_draft(name, source)
+            except NotFound:
+                if not self.create_missing:
+                    raise RemoteFailure(
+                        f"script '{name}' does not exist on {self.where} (create it first)"
+                    ) from None
+                with contextlib.suppress(AlreadyExists):
+                    await self.client.create_script(name, description="created by scriptum-lsp check")
+                await self.client.save_draft(name, source)
+            response = await self.client.compile_draft(name)
+        except ApiError as exc:
+            raise RemoteFailure(f"{self.where}: {exc}") from None
+        return remote_result(response, source)
+
+
+def remote_result(response: Any, source: str) -> CompileResult:
+    """A CompileScriptDraft response mapped onto `source`, as a CompileResult for the printers: the same rules
+    (and code) as the language server's diagnostics."""
+    from scriptum_lsp.core.mapping import error_diagnostic, map_diagnostics
+    from scriptum_lsp.core.text import split_lines
+    from scriptum_lsp.language.compiler import CompileResult
+    from scriptum_lsp.language.diagnostics import CompileDiagnostic
+
+    body = response if isinstance(response, dict) else {}
+    raw = body.get("diagnostics")
+    diags = [d for d in raw if isinstance(d, dict)] if isinstance(raw, list) else []
+    lines = split_lines(source)
+    failed = body.get("success") is not True
+    mapped = map_diagnostics(diags, lines, exact=True, failed=failed)
+    if failed and not mapped:
+        mapped = [error_diagnostic(str(body.get("error") or "compile failed"), lines)]
+    out = []
+    for m in mapped:
+        s = (
+            m.precise or m.span
+        )  # the compiler's own span when it sent one (our emulator does), as the CLI shows
+        code = m.raw.get("code")
+        out.append(
+            CompileDiagnostic(
+                line=s.line + 1,
+                col=s.start + 1,
+                end_line=s.last_line + 1,
+                end_col=s.end + 1,
+                message=m.api_message,
+                hint=m.hint,
+                severity={"information": "info", "hint": "info"}.get(m.severity, m.severity),
+                source_line=lines[s.line] if s.line < len(lines) else "",
+                code=code if isinstance(code, str) else "",
+            )
+        )
+    tools = body.get("toolsRequired")
+    return CompileResult(
+        success=not failed,
+        error=str(body.get("error") or ""),
+        tools_required=tuple(str(t) for t in tools) if isinstance(tools, list) else (),
+        diagnostics=tuple(sorted(out, key=lambda d: (d.line, d.col, d.end_line, d.end_col, d.message))),
+        ast_json=str(body.get("astJson") or ""),
+        ir_yaml=str(body.get("irYaml") or ""),
+        ir=None,
+        contract={},
+        script_name=None,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    files = list(iter_scripts(args.paths))
+    if not files:
+        print(f"scriptum-lsp check: no .scriptum files in {' '.join(args.paths)}", file=sys.stderr)
+        return EXIT_USAGE
+    remote: RemoteCompiler | None = None
+    if args.endpoint:
+        try:
+            remote = RemoteCompiler.open(args.endpoint, args.organization)
+        except ValueError as exc:
+            print(f"scriptum-lsp check: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        return _run(args, files, remote)
+    finally:
+        if remote is not None:
+            remote.close()
+
+
+def _run(args: argparse.Namespace, files: list[Path], remote: RemoteCompiler | None) -> int:
     import json
     import sys
 
     from scriptum_lsp import __version__
     from scriptum_lsp.language import compile_source
 
-    files = list(iter_scripts(args.paths))
-    if not files:
-        print(f"scriptum-lsp check: no .scriptum files in {' '.join(args.paths)}", file=sys.stderr)
-        return EXIT_USAGE
     results: list[FileResult] = []
-    n_err = n_warn = unreadable = 0
+    n_err = n_warn = unreadable = uncompiled = 0
     text = args.format == "text"
     for path in files:
         try:
@@ -210,7 +354,16 @@ def run(args: argparse.Namespace) -> int:
             results.append(FileResult(path, read_error=reason))
             unreadable += 1
             continue
-        result = compile_source(source)
+        if remote is None:
+            result = compile_source(source)
+        else:
+            try:
+                result = remote(path, source)
+            except RemoteFailure as exc:
+                print(f"{path}: error: {exc}", file=sys.stderr)
+                results.append(FileResult(path, read_error=str(exc)))
+                uncompiled += 1
+                continue
         diags = [d for d in result.diagnostics if not (args.no_info and d.severity == "info")]
         n_err += sum(1 for d in diags if d.severity == "error")
         n_warn += sum(1 for d in diags if d.severity == "warning")
@@ -227,7 +380,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.format == "github":
             for d in diags:
                 print(github_annotation(path, d))
-    checked = len(files) - unreadable
+    checked = len(files) - unreadable - uncompiled
     parts = (
         []
         if not checked
@@ -235,6 +388,10 @@ def run(args: argparse.Namespace) -> int:
     )
     if unreadable:
         parts.append(f"{_plural(unreadable, 'file')} could not be read")
+    if uncompiled:
+        parts.append(
+            f"{_plural(uncompiled, 'file')} could not be compiled by {remote.where if remote else 'the API'}"
+        )
     summary = "; ".join(parts)
     if args.format == "json":
         report = []
@@ -250,12 +407,12 @@ def run(args: argparse.Namespace) -> int:
             ]
             item["contract"] = fr.result.contract
             report.append(item)
-        doc = {"files": report, "errors": n_err, "warnings": n_warn, "unreadable": unreadable}
+        doc = {"files": report, "errors": n_err, "warnings": n_warn, "unreadable": unreadable + uncompiled}
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     elif args.format == "sarif":
         print(json.dumps(sarif_log(results, __version__), indent=2, ensure_ascii=False))
     else:
         print(summary)
-    if unreadable:
+    if unreadable or uncompiled:
         return EXIT_USAGE
     return EXIT_ERRORS if n_err else EXIT_CLEAN

@@ -83,6 +83,26 @@ async def test_publish_refuses_compile_errors(lsp_session: Any) -> None:
     assert status == 404 or body.get("versions", []) == []
 
 
+async def test_publish_twice_without_a_change_mints_no_duplicate(lsp_session: Any) -> None:
+    """`:ScriptumPublish` twice with no change: the second says the source is already published as v1 and
+    mints nothing; after a rollback to an older version, publishing the buffer of the latest says so too."""
+    session: Session = await lsp_session(NEOVIM)
+    uri = session.open("twice.scriptum", GREETER)
+    assert await session.run("scriptum.publish", {"uri": uri}) == {"version": 1, "alreadyPublished": False}
+    assert await session.run("scriptum.publish", {"uri": uri}) == {"version": 1, "alreadyPublished": True}
+    assert "twice: this source is already published as v1; nothing to publish" in [
+        m.message for m in session.client.messages
+    ]
+    _, listing = remote(session, "/scripts/twice/versions")
+    assert [int(v["version"]) for v in listing["versions"]] == [1]
+    session.change(uri, GREETER.replace('version "0.1.0"', 'version "0.2.0"'))
+    assert await session.run("scriptum.publish", {"uri": uri}) == {"version": 2, "alreadyPublished": False}
+    assert await session.run("scriptum.rollback", {"uri": uri, "version": 1}) == {"activeVersion": 1}
+    assert await session.run("scriptum.publish", {"uri": uri}) == {"version": 2, "alreadyPublished": True}
+    _, listing = remote(session, "/scripts/twice/versions")
+    assert sorted(int(v["version"]) for v in listing["versions"]) == [1, 2]
+
+
 async def test_publish_three_times_rollback_and_restore(lsp_session: Any) -> None:
     session: Session = await lsp_session(NEOVIM)
     uri = session.open("greeter.scriptum", GREETER)
@@ -92,7 +112,10 @@ async def test_publish_three_times_rollback_and_restore(lsp_session: Any) -> Non
         if n > 1:
             session.change(uri, text)
         sources.append(text)
-        assert await session.run("scriptum.publish", {"uri": uri}) == {"version": n}
+        assert await session.run("scriptum.publish", {"uri": uri}) == {
+            "version": n,
+            "alreadyPublished": False,
+        }
         assert f"Published greeter v{n}" in [m.message for m in session.client.messages]
 
     versions = await session.run("scriptum.listVersions", {"uri": uri})
@@ -122,7 +145,7 @@ async def test_publish_three_times_rollback_and_restore(lsp_session: Any) -> Non
     _, script = remote(session, "/scripts/greeter")
     assert (script["activeVersion"], script["latestVersion"]) == (1, 3)
     # the restored buffer is what the next publish sends
-    assert await session.run("scriptum.publish", {"uri": uri}) == {"version": 4}
+    assert await session.run("scriptum.publish", {"uri": uri}) == {"version": 4, "alreadyPublished": False}
     assert remote(session, "/scripts/greeter/code/versions/4")[1]["dslContent"] == sources[1]
 
 
@@ -318,7 +341,7 @@ async def test_remote_draft_changed(lsp_session: Any) -> None:
     assert path_of(opened["uri"]).read_text() == theirs
     await session.run("scriptum.overwriteDraft", uri)
     assert remote(session, "/scripts/greeter/draft")[1]["dslContent"] == GREETER
-    assert await session.run("scriptum.publish", uri) == {"version": 1}
+    assert await session.run("scriptum.publish", uri) == {"version": 1, "alreadyPublished": False}
 
 
 async def test_status_create_and_clear_cache(lsp_session: Any) -> None:

@@ -156,7 +156,10 @@ def test_seed_compile_failure_shape(api: httpx.Client) -> None:
     assert body["astJson"] == "" and body["irYaml"] == ""
     assert body["diagnostics"], body
     for d in body["diagnostics"]:
-        assert set(d) == {"line", "col", "message", "hint", "severity", "sourceLine"}
+        # the documented fields, plus the emulator's two declared extensions (docs/emulator.md), which
+        # clients may use and must not need
+        assert set(d) - {"code", "span"} == {"line", "col", "message", "hint", "severity", "sourceLine"}
+        assert set(d["span"]) == {"line", "col", "endLine", "endCol"}
         assert isinstance(d["line"], int) and isinstance(d["col"], int) and d["line"] >= 1 and d["col"] >= 1
     ur = next(d for d in body["diagnostics"] if "'ur'" in d["message"])
     assert ur["severity"] == "error"
@@ -210,6 +213,17 @@ def test_publish_requires_a_current_compile(api: httpx.Client) -> None:
     r = api.post("/v1/scriptum/scripts/p/draft/publish", json={})
     assert r.status_code == 200 and r.json() == {"version": 1}
     assert_error(api.post("/v1/scriptum/scripts/p/draft/publish", json={}), 400, 9, "already published")
+    # saving the identical source again is not a change: the draft stays published, a publish is refused
+    api.post("/v1/scriptum/scripts/p/draft", json={"dslContent": hello("2")})
+    assert api.post("/v1/scriptum/scripts/p/draft/compile", json={}).json()["success"]
+    assert_error(
+        api.post("/v1/scriptum/scripts/p/draft/publish", json={}), 400, 9, "already published as version 1"
+    )
+    assert [v["version"] for v in api.get("/v1/scriptum/scripts/p/versions").json()["versions"]] == [1]
+    # a real change can be published
+    api.post("/v1/scriptum/scripts/p/draft", json={"dslContent": hello("3")})
+    assert api.post("/v1/scriptum/scripts/p/draft/compile", json={}).json()["success"]
+    assert api.post("/v1/scriptum/scripts/p/draft/publish", json={}).json() == {"version": 2}
 
 
 def test_seed_versions_rollback_and_code(api: httpx.Client) -> None:

@@ -86,6 +86,7 @@ class MappedDiagnostic:
     suggestion: str | None  # replacement for `replaces` (the text of `span`), from "did you mean 'X'?"
     raw: Mapping[str, Any]
     replaces: str | None = None  # the token the suggestion replaces; None when there is no fix
+    precise: Span | None = None  # the compiler's own span, when the response carried one that still applies
 
 
 def parse_severity(value: object) -> Severity | None:
@@ -310,6 +311,7 @@ def map_diagnostic(
     names = quoted_names(message, hint, fix)
     replaces: str | None = None
     span: Span | None = _precise_span(diag, lines, anchored, line0, col0, text, source)
+    precise = span
     if span is not None:
         narrowed = named_token(text[span.start : span.end], col - span.start, names, fix)
         if span.end_line is None and narrowed is not None:
@@ -334,6 +336,7 @@ def map_diagnostic(
         suggestion=fix if replaces is not None and fix is not None and fix != replaces else None,
         raw=diag,
         replaces=replaces if fix is not None and fix != replaces else None,
+        precise=precise,
     )
 
 
@@ -350,10 +353,21 @@ def _precise_span(
     text: str,
     source: str | None,
 ) -> Span | None:
-    """The span `col`..`endCol` of a precise compiler (ours sends `endLine`/`endCol`), when it still applies:
-    a usable column and the line unchanged since (equal to `sourceLine`, or no `sourceLine`)."""
-    end_line_no = as_int(diag.get("endLine"))
-    end_col_no = as_int(diag.get("endCol"))
+    """The span of a precise compiler, when it still applies: a usable column and the line unchanged since
+    (equal to `sourceLine`, or no `sourceLine`). Either the emulator's `span` extension (`line`, `col`, `endLine`,
+    `endCol`, 1-based, end exclusive: the compiler's own range, sent beside a `col` placed as the cloud places
+    it) or top-level `col`..`endCol`/`endLine`."""
+    extension = diag.get("span")
+    if isinstance(extension, Mapping):  # the emulator's precise span (an extension the cloud may lack)
+        start_line_no, start_col_no = as_int(extension.get("line")), as_int(extension.get("col"))
+        if start_line_no is not None and start_col_no is not None and start_line_no - 1 == line0:
+            col0 = start_col_no - 1
+            end_line_no, end_col_no = as_int(extension.get("endLine")), as_int(extension.get("endCol"))
+        else:
+            end_line_no = end_col_no = None
+    else:
+        end_line_no = as_int(diag.get("endLine"))
+        end_col_no = as_int(diag.get("endCol"))
     if end_line_no is None or end_col_no is None or col0 < 0 or col0 > len(text):
         return None
     if source is not None and source.rstrip() != text.rstrip():

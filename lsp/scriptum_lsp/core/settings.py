@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scriptum_lsp.core.endpoints import LOCAL, STAGING_URL, EndpointError, parse_endpoint
+from scriptum_lsp.core.endpoints import LOCAL, STAGING_URL, EndpointError, is_loopback_host, parse_endpoint
 
 Trigger = Literal["onType", "onSave", "off"]
 TRIGGERS: tuple[Trigger, ...] = ("onType", "onSave", "off")
@@ -184,6 +184,12 @@ def _int(raw: Mapping[str, Any], key: str, lo: int, hi: int, warnings: list[str]
     return number
 
 
+def _on_loopback(endpoint: str) -> bool:
+    from urllib.parse import urlparse
+
+    return is_loopback_host(urlparse(endpoint).hostname or "")
+
+
 def resolve_settings(
     raw: Mapping[str, Any] | None,
     environ: Mapping[str, str],
@@ -257,6 +263,9 @@ def resolve_settings(
         debounce_ms=DEFAULT_DEBOUNCE_MS if debounce is None else debounce,
         request_timeout_ms=DEFAULT_REQUEST_TIMEOUT_MS if timeout is None else timeout,
         local_diagnostics=is_local if local_diags is None else local_diags,
-        create_missing_scripts=is_local if create_missing is None else create_missing,
+        # scripts are created on demand for the emulator (`local`, or any endpoint on loopback), not elsewhere
+        create_missing_scripts=(is_local or _on_loopback(endpoint))
+        if create_missing is None
+        else create_missing,
     )
     return settings, warnings

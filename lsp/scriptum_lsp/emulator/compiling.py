@@ -37,6 +37,10 @@ def wire_diagnostic(d: Any) -> dict[str, Any]:
     `col` where the step's text starts on that line, not on the field, and names the field only in the
     message (docs/fidelity.md). Every other diagnostic keeps the compiler's precise column."""
     api: dict[str, Any] = d.to_api()
+    # extensions, beside the documented fields: the compiler's code and precise span (docs/emulator.md);
+    # a client may use them when present and must not need them (the cloud does not document them)
+    api["code"] = d.code
+    api["span"] = {"line": d.line, "col": d.col, "endLine": d.end_line, "endCol": d.end_col}
     if d.code in TOOL_INPUT_CODES:
         text = d.source_line
         api["col"] = len(text) - len(text.lstrip()) + 1 if text.strip() else 1

@@ -386,7 +386,18 @@ class Store:
         t = now_ms()
         with self._tx() as db:
             self._script_row(db, org, name)
-            cur = db.execute("SELECT rev FROM drafts WHERE org=? AND name=?", (org, name)).fetchone()
+            cur = db.execute(
+                "SELECT rev, kind, dsl_content, yaml_content, updated_at_ms FROM drafts WHERE org=? AND name=?",
+                (org, name),
+            ).fetchone()
+            if (
+                cur is not None
+                and cur["kind"] == kind
+                and (cur["dsl_content"] if dsl else cur["yaml_content"]) == (dsl or yaml)
+            ):
+                # saving exactly the draft's content is not a change: its status, compile result and
+                # published version stay (so publishing it again is refused, not minted as a duplicate)
+                return int(cur["updated_at_ms"])
             if cur is None:
                 db.execute(
                     "INSERT INTO drafts (org, name, kind, dsl_content, yaml_content, status, rev, created_at_ms,"

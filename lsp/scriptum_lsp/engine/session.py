@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 from cachetools import LRUCache
 
 from scriptum_lsp.api.errors import redact, register_secret
-from scriptum_lsp.core.endpoints import LOCAL, is_loopback_host
+from scriptum_lsp.core.endpoints import LOCAL
 from scriptum_lsp.core.positions import Encoding, cp_to_units
 from scriptum_lsp.core.settings import Settings, resolve_settings
 from scriptum_lsp.core.text import split_lines
@@ -106,7 +106,6 @@ class EngineSession:
         """Apply a `scriptum` settings object. Returns the new warnings (each shown once)."""
         cli, cli_path = self._load_cli()
         settings, warnings = resolve_settings(raw, self.environ, cli, cli_config_path=cli_path)
-        settings = self._adjust_defaults(settings, raw)
         register_secret(settings.token)  # from now on every log line and message hides it
         old = self.settings
         self.settings = settings
@@ -141,17 +140,6 @@ class EngineSession:
                 self._client = None
         self.host.log("info", f"settings: {json.dumps(settings.describe())}")
         return new_warnings
-
-    def _adjust_defaults(self, s: Settings, raw: Mapping[str, Any] | None) -> Settings:
-        """`createMissingScripts` defaults to true for the emulator on loopback as for `local`."""
-        raw = raw if isinstance(raw, Mapping) else {}
-        if "createMissingScripts" not in raw and not s.is_local:
-            host = urlparse(s.endpoint).hostname or ""
-            if is_loopback_host(host):
-                from dataclasses import replace
-
-                return replace(s, create_missing_scripts=True)
-        return s
 
     def set_workspace(self, root: str | None) -> None:
         self.workspace_root = Path(root) if root else None
