@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cloud.standin import StandIn, running_standin
 from tests.support.emulator import Emulator, running_emulator
 
 
@@ -26,3 +27,10 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 def org() -> str:
     """A fresh organization name: data in the emulator is isolated per organization."""
     return f"org-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    """The recorded-cloud stand-in (tests/cloud/standin.py) on loopback, fresh per test."""
+    with running_standin() as s:
+        yield s

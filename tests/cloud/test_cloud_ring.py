@@ -191,3 +191,11 @@ async def test_answer_for_an_edited_buffer_is_not_shown(
     assert not stale, [d.message for p in stale for d in p.diagnostics]
     assert not remote(list(client.diagnostics.get(uri, [])))
     assert_documented(standin)
+
+
+def test_fidelity_doc_shows_the_current_snapshot() -> None:
+    """docs/fidelity.md quotes the VS Code snapshot; the quote must be the file, not a copy that drifted."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "fidelity.md").read_text(encoding="utf-8")
+    snapshot = (SNAPSHOTS / "vscode.txt").read_text(encoding="utf-8")
+    assert f"```text\n{snapshot}```\n" in doc
+    assert len(case_names()) == 26 and "26 cases" in doc
