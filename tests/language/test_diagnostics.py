@@ -776,3 +776,28 @@ def test_step_inputs() -> None:
         5:17-5:18 warning duplicate key 'a'
         """,
     )
+
+
+def test_model_capability_outputs_are_open() -> None:
+    """A prompt can ask for structured output: any field of an `llm` (or other model capability) step's output
+    may be read (`parsed.confidence`, `parsed.total`); a closed tool's output still rejects unknown fields."""
+    check(
+        r"""
+        script "Invoice"
+        input
+          doc : text
+        do "Parse" with llm
+          prompt = "Return JSON with confidence and total for: {doc}"
+        -> parsed
+        let c = parsed.confidence
+        let t = parsed.total
+        do "Echo" with echo
+          message = "x"
+        -> e
+        let bad = e.nope
+        emit "Done"
+        """,
+        r"""
+        12:13-12:17 error unknown field 'nope' on echo output
+        """,
+    )
