@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,7 +24,6 @@ from .syntax import (
     Call,
     EnumDecl,
     EnvRef,
-    ErrorExpr,
     Expr,
     FieldDecl,
     Get,
@@ -599,144 +598,168 @@ class Checker:
             self.step(st)
 
     def step(self, st: Step) -> None:
+        """Check one step: its label, then the check of its kind (`STEP_CHECKS`), then its `-> binding`."""
         if st.label is not None:
             self.expr(st.label)
-        k = st.kind
-        result: Ty = OBJECT
-        if k == "section":
+        if st.kind in _NOT_BOUND:
+            if st.kind == "let":
+                self.step_let(st)
             return
-        if k == "let":
-            assert st.value is not None
-            ty = self.expr(st.value)
-            if st.name and st.name_span:
-                self.bind(st.name, st.name_span, "let", ty)
-            return
-        if k == "do":
-            result = self.do_step(st)
-        elif k in ("each", "pipe"):
-            assert st.source is not None
-            src = self.expr(st.source)
-            for e in (st.parallel, st.sleep, st.batch):
-                if e is not None:
-                    self.expr(e)
-            self.loop_frames.append({})
-            elem = src.elem if src.kind == "list" and src.elem is not None else ANY
-            if src.kind in ("text", "number", "integer", "boolean", "null"):
-                self.err(
-                    st.source.span,
-                    f"'{k}' needs a list to iterate over, got {src.show()}",
-                    "iterate-type",
-                    "",
-                    "warning",
-                )
-            if st.item is not None:
-                self.bind_loop(st.item.name, st.item.span, elem, st.span)
-            if st.index is not None:
-                self.bind_loop(st.index.name, st.index.span, INTEGER, st.span)
-            self.frames.append({})
-            self.scope_end.append(st.span)
-            self.steps(st.body)
-            self.scope_end.pop()
-            self.frames.pop()
-            self.loop_frames.pop()
-            result = LIST
-        elif k == "check":
-            if st.condition is not None:
-                self.expr(st.condition)
-            if st.ask_llm is not None:
-                self.expr(st.ask_llm)
-                self.facts.tools_required.add("llm")
-            for a in (st.on_pass, st.on_fail):
-                if a is None:
-                    continue
-                if (
-                    a.action == "goto"
-                    and a.target is not None
-                    and a.target_span is not None
-                    and a.target not in self.facts.labels
-                ):
-                    self.err(
-                        a.target_span,
-                        f"unknown goto target '{a.target}'",
-                        "unknown-label",
-                        did_you_mean(a.target, self.facts.labels),
-                    )
-                if a.message is not None:
-                    self.expr(a.message)
-        elif k == "decide":
-            self.decide(st)
-        elif k == "together":
-            for lane in st.body:
-                self.step(lane)
-        elif k == "repeat":
-            outer = set(self.bound)
-            self.repeat_outer.append(outer)
-            if st.max is not None:
-                self.expr(st.max)
-            self.steps(st.body)
-            if st.until is not None:
-                self.expr(st.until)
-            self.repeat_outer.pop()
-        elif k == "wait":
-            assert st.duration is not None
-            self.expr(st.duration)
-            self.check_duration(st.duration)
-        elif k == "ask":
-            known, required, open_fields = VERB_FIELDS["ask"]
-            self.fixed_fields(st, known, required, "ask", open_fields=open_fields)
-            result = ASK_TY
-        elif k in ("agent", "plan"):
-            if st.tool != "llm" and st.tool_span is not None:
-                self.err(
-                    st.tool_span,
-                    f"'{k}' runs with llm, not '{st.tool}'",
-                    "agent-tool",
-                    f'write {k} "..." with llm',
-                )
-            self.facts.tools_required.add("llm")
-            known, required, open_fields = VERB_FIELDS[k]
-            self.fixed_fields(st, known, required, k, open_fields=open_fields)
-            for inp in st.inputs:
-                if inp.name == "tools" and isinstance(inp.value, ListLit):
-                    for item in inp.value.items:
-                        if isinstance(item, Str) and all(isinstance(p, str) for p in item.parts):
-                            self.facts.tools_required.add(item.plain)
-            result = AGENT_TY if k == "agent" else OBJECT
-        elif k == "run":
-            if st.tool is not None and st.tool_span is not None:
-                sym = self.lookup(st.tool)
-                if sym is not None:
-                    sym.refs.append(st.tool_span)
-                    self.facts.resolved.append((st.tool_span, sym))
-            self.fields(st)
-        elif k == "emit":
-            self.contract_fields(st, self.facts.outputs, "output")
-        elif k == "yield":
-            if not self.facts.stream:
-                self.err(
-                    st.verb_span,
-                    "'yield' without a 'stream' block",
-                    "yield-without-stream",
-                    "declare the yielded fields in a stream block",
-                    "warning",
-                )
-                self.fields(st)
-            else:
-                self.contract_fields(st, self.facts.stream, "stream")
-        elif k == "send":
-            if st.channel is not None:
-                ch = st.channel.plain
-                if ch not in SEND_CHANNELS:
-                    self.err(
-                        st.channel.span,
-                        f"unknown channel '{ch}'",
-                        "unknown-channel",
-                        did_you_mean(ch, SEND_CHANNELS) or 'channels are "slack" and "email"',
-                        "warning",
-                    )
-            self.fields(st)
+        check_kind = STEP_CHECKS.get(st.kind)
+        result = check_kind(self, st) if check_kind is not None else OBJECT
         if st.binding is not None:
             self.bind(st.binding.name, st.binding.span, "step", result)
+
+    def step_let(self, st: Step) -> None:
+        assert st.value is not None
+        ty = self.expr(st.value)
+        if st.name and st.name_span:
+            self.bind(st.name, st.name_span, "let", ty)
+
+    def step_loop(self, st: Step) -> Ty:  # each, pipe
+        k = st.kind
+        assert st.source is not None
+        src = self.expr(st.source)
+        for e in (st.parallel, st.sleep, st.batch):
+            if e is not None:
+                self.expr(e)
+        self.loop_frames.append({})
+        elem = src.elem if src.kind == "list" and src.elem is not None else ANY
+        if src.kind in ("text", "number", "integer", "boolean", "null"):
+            self.err(
+                st.source.span,
+                f"'{k}' needs a list to iterate over, got {src.show()}",
+                "iterate-type",
+                "",
+                "warning",
+            )
+        if st.item is not None:
+            self.bind_loop(st.item.name, st.item.span, elem, st.span)
+        if st.index is not None:
+            self.bind_loop(st.index.name, st.index.span, INTEGER, st.span)
+        self.frames.append({})
+        self.scope_end.append(st.span)
+        self.steps(st.body)
+        self.scope_end.pop()
+        self.frames.pop()
+        self.loop_frames.pop()
+        return LIST
+
+    def step_check(self, st: Step) -> Ty:
+        if st.condition is not None:
+            self.expr(st.condition)
+        if st.ask_llm is not None:
+            self.expr(st.ask_llm)
+            self.facts.tools_required.add("llm")
+        for a in (st.on_pass, st.on_fail):
+            if a is None:
+                continue
+            if (
+                a.action == "goto"
+                and a.target is not None
+                and a.target_span is not None
+                and a.target not in self.facts.labels
+            ):
+                self.err(
+                    a.target_span,
+                    f"unknown goto target '{a.target}'",
+                    "unknown-label",
+                    did_you_mean(a.target, self.facts.labels),
+                )
+            if a.message is not None:
+                self.expr(a.message)
+        return OBJECT
+
+    def step_decide(self, st: Step) -> Ty:
+        self.decide(st)
+        return OBJECT
+
+    def step_together(self, st: Step) -> Ty:
+        for lane in st.body:
+            self.step(lane)
+        return OBJECT
+
+    def step_repeat(self, st: Step) -> Ty:
+        outer = set(self.bound)
+        self.repeat_outer.append(outer)
+        if st.max is not None:
+            self.expr(st.max)
+        self.steps(st.body)
+        if st.until is not None:
+            self.expr(st.until)
+        self.repeat_outer.pop()
+        return OBJECT
+
+    def step_wait(self, st: Step) -> Ty:
+        assert st.duration is not None
+        self.expr(st.duration)
+        self.check_duration(st.duration)
+        return OBJECT
+
+    def step_ask(self, st: Step) -> Ty:
+        known, required, open_fields = VERB_FIELDS["ask"]
+        self.fixed_fields(st, known, required, "ask", open_fields=open_fields)
+        return ASK_TY
+
+    def step_agent(self, st: Step) -> Ty:  # agent, plan
+        k = st.kind
+        if st.tool != "llm" and st.tool_span is not None:
+            self.err(
+                st.tool_span,
+                f"'{k}' runs with llm, not '{st.tool}'",
+                "agent-tool",
+                f'write {k} "..." with llm',
+            )
+        self.facts.tools_required.add("llm")
+        known, required, open_fields = VERB_FIELDS[k]
+        self.fixed_fields(st, known, required, k, open_fields=open_fields)
+        for inp in st.inputs:
+            if inp.name == "tools" and isinstance(inp.value, ListLit):
+                for item in inp.value.items:
+                    if isinstance(item, Str) and all(isinstance(p, str) for p in item.parts):
+                        self.facts.tools_required.add(item.plain)
+        return AGENT_TY if k == "agent" else OBJECT
+
+    def step_run(self, st: Step) -> Ty:
+        if st.tool is not None and st.tool_span is not None:
+            sym = self.lookup(st.tool)
+            if sym is not None:
+                sym.refs.append(st.tool_span)
+                self.facts.resolved.append((st.tool_span, sym))
+        self.fields(st)
+        return OBJECT
+
+    def step_emit(self, st: Step) -> Ty:
+        self.contract_fields(st, self.facts.outputs, "output")
+        return OBJECT
+
+    def step_yield(self, st: Step) -> Ty:
+        if not self.facts.stream:
+            self.err(
+                st.verb_span,
+                "'yield' without a 'stream' block",
+                "yield-without-stream",
+                "declare the yielded fields in a stream block",
+                "warning",
+            )
+            self.fields(st)
+        else:
+            self.contract_fields(st, self.facts.stream, "stream")
+        return OBJECT
+
+    def step_send(self, st: Step) -> Ty:
+        if st.channel is not None:
+            ch = st.channel.plain
+            if ch not in SEND_CHANNELS:
+                self.err(
+                    st.channel.span,
+                    f"unknown channel '{ch}'",
+                    "unknown-channel",
+                    did_you_mean(ch, SEND_CHANNELS) or 'channels are "slack" and "email"',
+                    "warning",
+                )
+        self.fields(st)
+        return OBJECT
 
     def bind_loop(self, name: str, span: Span, ty: Ty, scope: Span) -> None:
         prev = self.lookup(name)
@@ -1041,109 +1064,116 @@ class Checker:
         return ANY
 
     def expr(self, e: Expr) -> Ty:
-        if isinstance(e, Lit):
-            return literal_ty(e) or ANY
-        if isinstance(e, Str):
-            for p in e.parts:
-                if isinstance(p, InterpPath):
-                    self.interp(p)
-            return TEXT
-        if isinstance(e, Name):
-            return self.resolve(e.name, e.span)
-        if isinstance(e, Get):
-            t = self.expr(e.target)
-            return self.get_field(t, e.field, e.field_span, e.safe)
-        if isinstance(e, Index):
-            t = self.expr(e.target)
-            self.expr(e.at)
-            if t.kind == "list" and t.elem is not None:
-                return t.elem
-            if t.kind == "map" and t.value is not None:
-                return t.value
-            return ANY
-        if isinstance(e, Call):
-            for a in e.args:
-                self.expr(a)
-            spec = BUILTINS.get(e.func)
-            if spec is None:
-                self.err(
-                    e.func_span,
-                    f"unknown function '{e.func}'",
-                    "unknown-function",
-                    did_you_mean(e.func, sorted(BUILTINS)),
-                )
-                return ANY
-            self.arity(e.func, e.func_span, len(e.args), spec.min_args, spec.max_args)
-            return self.builtin_ty(spec.returns, e.args)
-        if isinstance(e, Method):
-            self.expr(e.target)
-            for a in e.args:
-                self.expr(a)
-            spec = BUILTINS.get(e.name)
-            if spec is None or not spec.method:
-                self.err(
-                    e.name_span,
-                    f"unknown method '{e.name}'",
-                    "unknown-function",
-                    did_you_mean(e.name, sorted(n for n, s in BUILTINS.items() if s.method)),
-                )
-                return ANY
-            mx = spec.max_args
-            self.arity(e.name, e.name_span, len(e.args) + 1, spec.min_args, mx)
-            return self.builtin_ty(spec.returns, [e.target, *e.args])
-        if isinstance(e, BinOp):
-            lt = self.expr(e.left)
-            rt = self.expr(e.right)
-            if e.op in ("==", "!=", "<", ">", "<=", ">=", "and", "or"):
-                return BOOLEAN
-            if e.op == "??":
-                return lt if lt.kind != "any" else rt
-            if e.op == "+" and (lt.kind == "text" or rt.kind == "text"):
-                return TEXT
-            if lt.kind == "integer" and rt.kind == "integer" and e.op != "/":
-                return INTEGER
-            return NUMBER
-        if isinstance(e, Unary):
-            t = self.expr(e.operand)
-            return BOOLEAN if e.op == "not" else (t if t.kind in ("integer", "number") else NUMBER)
-        if isinstance(e, Lambda):
-            self.loop_frames.append(
-                {p.name: Sym(p.name, "lambda", ANY, p.span, scope=e.span) for p in e.params}
-            )
-            for prm in e.params:
-                self.facts.symbols.append(self.loop_frames[-1][prm.name])
-            self.expr(e.body)
-            self.loop_frames.pop()
-            return ANY
-        if isinstance(e, ListLit):
-            items = [self.expr(i) for i in e.items]
-            kinds = {t.kind for t in items}
-            return Ty("list", elem=items[0] if len(kinds) == 1 else ANY)
-        if isinstance(e, ObjectLit):
-            seen: set[str] = set()
-            for en in e.entries:
-                if en.key in seen:
-                    self.err(en.key_span, f"duplicate key '{en.key}'", "duplicate-key", "", "warning")
-                seen.add(en.key)
-                self.expr(en.value)
-            return OBJECT
-        if isinstance(e, EnvRef):
-            if e.default is not None:
-                self.expr(e.default)
-            ed = self.facts.env.get(e.name)
-            if ed is None:
-                self.err(
-                    e.name_span,
-                    f"env key '{e.name}' is not declared in the env block",
-                    "undeclared-env",
-                    did_you_mean(e.name, self.facts.env) or "declare it in an env block",
-                    "warning",
-                )
-                return TEXT
-            return self.decl_ty(ed.type) if ed.type is not None else TEXT
-        if isinstance(e, ErrorExpr):
-            return ANY
+        """The type of an expression, checking it on the way (the check of its node type, `EXPR_CHECKS`)."""
+        check_node = EXPR_CHECKS.get(type(e))
+        return check_node(self, e) if check_node is not None else ANY
+
+    def expr_str(self, e: Str) -> Ty:
+        for p in e.parts:
+            if isinstance(p, InterpPath):
+                self.interp(p)
+        return TEXT
+
+    def expr_name(self, e: Name) -> Ty:
+        return self.resolve(e.name, e.span)
+
+    def expr_get(self, e: Get) -> Ty:
+        t = self.expr(e.target)
+        return self.get_field(t, e.field, e.field_span, e.safe)
+
+    def expr_index(self, e: Index) -> Ty:
+        t = self.expr(e.target)
+        self.expr(e.at)
+        if t.kind == "list" and t.elem is not None:
+            return t.elem
+        if t.kind == "map" and t.value is not None:
+            return t.value
         return ANY
+
+    def expr_call(self, e: Call) -> Ty:
+        for a in e.args:
+            self.expr(a)
+        spec = BUILTINS.get(e.func)
+        if spec is None:
+            self.err(
+                e.func_span,
+                f"unknown function '{e.func}'",
+                "unknown-function",
+                did_you_mean(e.func, sorted(BUILTINS)),
+            )
+            return ANY
+        self.arity(e.func, e.func_span, len(e.args), spec.min_args, spec.max_args)
+        return self.builtin_ty(spec.returns, e.args)
+
+    def expr_method(self, e: Method) -> Ty:
+        self.expr(e.target)
+        for a in e.args:
+            self.expr(a)
+        spec = BUILTINS.get(e.name)
+        if spec is None or not spec.method:
+            self.err(
+                e.name_span,
+                f"unknown method '{e.name}'",
+                "unknown-function",
+                did_you_mean(e.name, sorted(n for n, s in BUILTINS.items() if s.method)),
+            )
+            return ANY
+        self.arity(e.name, e.name_span, len(e.args) + 1, spec.min_args, spec.max_args)
+        return self.builtin_ty(spec.returns, [e.target, *e.args])
+
+    def expr_binop(self, e: BinOp) -> Ty:
+        lt = self.expr(e.left)
+        rt = self.expr(e.right)
+        if e.op in ("==", "!=", "<", ">", "<=", ">=", "and", "or"):
+            return BOOLEAN
+        if e.op == "??":
+            return lt if lt.kind != "any" else rt
+        if e.op == "+" and (lt.kind == "text" or rt.kind == "text"):
+            return TEXT
+        if lt.kind == "integer" and rt.kind == "integer" and e.op != "/":
+            return INTEGER
+        return NUMBER
+
+    def expr_unary(self, e: Unary) -> Ty:
+        t = self.expr(e.operand)
+        return BOOLEAN if e.op == "not" else (t if t.kind in ("integer", "number") else NUMBER)
+
+    def expr_lambda(self, e: Lambda) -> Ty:
+        self.loop_frames.append({p.name: Sym(p.name, "lambda", ANY, p.span, scope=e.span) for p in e.params})
+        for prm in e.params:
+            self.facts.symbols.append(self.loop_frames[-1][prm.name])
+        self.expr(e.body)
+        self.loop_frames.pop()
+        return ANY
+
+    def expr_list(self, e: ListLit) -> Ty:
+        items = [self.expr(i) for i in e.items]
+        kinds = {t.kind for t in items}
+        return Ty("list", elem=items[0] if len(kinds) == 1 else ANY)
+
+    def expr_object(self, e: ObjectLit) -> Ty:
+        seen: set[str] = set()
+        for en in e.entries:
+            if en.key in seen:
+                self.err(en.key_span, f"duplicate key '{en.key}'", "duplicate-key", "", "warning")
+            seen.add(en.key)
+            self.expr(en.value)
+        return OBJECT
+
+    def expr_env(self, e: EnvRef) -> Ty:
+        if e.default is not None:
+            self.expr(e.default)
+        ed = self.facts.env.get(e.name)
+        if ed is None:
+            self.err(
+                e.name_span,
+                f"env key '{e.name}' is not declared in the env block",
+                "undeclared-env",
+                did_you_mean(e.name, self.facts.env) or "declare it in an env block",
+                "warning",
+            )
+            return TEXT
+        return self.decl_ty(ed.type) if ed.type is not None else TEXT
 
     def builtin_ty(self, returns: str, args: list[Expr]) -> Ty:
         if returns == "list":
@@ -1249,6 +1279,44 @@ def _catalog_output_ty(tool: str) -> Ty:
     if tool in MODEL_CAPABILITIES and ty.closed:
         ty = replace(ty, closed=False)
     return ty
+
+
+# expression node type -> its check (`Checker.expr`); a type not listed (ErrorExpr) is `any`
+EXPR_CHECKS: dict[type, Callable[[Checker, Any], Ty]] = {
+    Lit: lambda c, e: literal_ty(e) or ANY,
+    Str: Checker.expr_str,
+    Name: Checker.expr_name,
+    Get: Checker.expr_get,
+    Index: Checker.expr_index,
+    Call: Checker.expr_call,
+    Method: Checker.expr_method,
+    BinOp: Checker.expr_binop,
+    Unary: Checker.expr_unary,
+    Lambda: Checker.expr_lambda,
+    ListLit: Checker.expr_list,
+    ObjectLit: Checker.expr_object,
+    EnvRef: Checker.expr_env,
+}
+
+# step kind -> its check (`Checker.step`); a kind not listed has nothing to check but its binding
+_NOT_BOUND = frozenset({"section", "let"})  # these bind no `-> name` (a let binds its own name)
+STEP_CHECKS: dict[str, Callable[[Checker, Step], Ty]] = {
+    "do": Checker.do_step,
+    "each": Checker.step_loop,
+    "pipe": Checker.step_loop,
+    "check": Checker.step_check,
+    "decide": Checker.step_decide,
+    "together": Checker.step_together,
+    "repeat": Checker.step_repeat,
+    "wait": Checker.step_wait,
+    "ask": Checker.step_ask,
+    "agent": Checker.step_agent,
+    "plan": Checker.step_agent,
+    "run": Checker.step_run,
+    "emit": Checker.step_emit,
+    "yield": Checker.step_yield,
+    "send": Checker.step_send,
+}
 
 
 def check(pr: ParseResult) -> tuple[list[Problem], Facts]:
