@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 
 from .gcpause import gc_paused
 from .lexer import Token, split_lines, tokenize
@@ -1418,33 +1419,16 @@ class Parser:
         return args, tspan(close_tok)
 
     def primary(self, c: Tokens) -> Expr:
+        """A primary expression: a name (or call, or one-parameter lambda), a literal, or what an opening
+        bracket starts (`_BRACKETS`: parenthesis or lambda, list, object)."""
         toks = c.toks
         i = c.i
-        n = len(toks)
-        if i >= n:
+        if i >= len(toks):
             raise c.fail("expected an expression")
         t = toks[i]
         k = t.kind
         if k == "name":
-            text = t.text
-            nt = toks[i + 1] if i + 1 < n else None
-            if nt is not None and nt.kind == "op":
-                if nt.text == "=>":
-                    c.i = i + 2
-                    body = self.expr(c)
-                    return Lambda(join(tspan(t), body.span), [Param(text, tspan(t))], body)
-                if nt.text == "(":
-                    c.i = i + 1
-                    if text == "env":
-                        return self.env_call(c, t)
-                    args, end = self.call_args(c)
-                    return Call(join(tspan(t), end), text, tspan(t), args)
-            c.i = i + 1
-            if text == "true" or text == "false":
-                return Lit(tspan(t), text == "true")
-            if text == "null":
-                return Lit(tspan(t), None)
-            return Name(_new_tuple(Span, t[2:]), text)
+            return self.primary_name(c, t)
         if k == "num":
             c.i = i + 1
             return Lit(tspan(t), number_value(t.text))
@@ -1452,66 +1436,98 @@ class Parser:
             c.i = i + 1
             return self.string(t)
         if k == "op":
-            if t.text == "(":
-                # lambda with parameters?
-                j = c.i + 1
-                params: list[Param] = []
-                ok = True
-                expect_name = True
-                while j < len(c.toks):
-                    x = c.toks[j]
-                    if x.kind == "op" and x.text == ")":
-                        break
-                    if expect_name and x.kind == "name":
-                        params.append(Param(x.text, tspan(x)))
-                    elif not expect_name and x.kind == "op" and x.text == ",":
-                        pass
-                    else:
-                        ok = False
-                        break
-                    expect_name = not expect_name
-                    j += 1
-                if ok and j + 1 < len(c.toks) and c.toks[j + 1].kind == "op" and c.toks[j + 1].text == "=>":
-                    c.i = j + 2
-                    body = self.expr(c)
-                    return Lambda(join(tspan(t), body.span), params, body)
-                c.next()
-                inner = self.expr(c)
-                close_tok = c.expect_op(")", "to close the parenthesis")
-                inner.span = join(tspan(t), tspan(close_tok)) if isinstance(inner, Name | Lit) else inner.span
-                return inner
-            if t.text == "[":
-                c.next()
-                items: list[Expr] = []
-                if not c.is_op("]"):
-                    while True:
-                        items.append(self.expr(c))
-                        if not c.accept_op(","):
-                            break
-                        if c.is_op("]"):
-                            break
-                close_tok = c.expect_op("]", "to close the list")
-                return ListLit(join(tspan(t), tspan(close_tok)), items)
-            if t.text == "{":
-                c.next()
-                entries: list[Entry] = []
-                if not c.is_op("}"):
-                    while True:
-                        key = c.peek()
-                        if key is None or key.kind not in ("name", "str"):
-                            raise c.fail("expected a key")
-                        c.next()
-                        kname = key.text if key.kind == "name" else self.str_value(key)
-                        if not (c.accept_op(":") or c.accept_op("=")):
-                            raise c.fail(f"expected ':' or '=' after the key '{kname}'")
-                        entries.append(Entry(kname, tspan(key), self.expr(c)))
-                        if not c.accept_op(","):
-                            break
-                        if c.is_op("}"):
-                            break
-                close_tok = c.expect_op("}", "to close the object")
-                return ObjectLit(join(tspan(t), tspan(close_tok)), entries)
+            bracket = _BRACKETS.get(t.text)
+            if bracket is not None:
+                return bracket(self, c, t)
         raise c.fail("expected an expression")
+
+    def primary_name(self, c: Tokens, t: Token) -> Expr:
+        toks = c.toks
+        i = c.i
+        text = t.text
+        nt = toks[i + 1] if i + 1 < len(toks) else None
+        if nt is not None and nt.kind == "op":
+            if nt.text == "=>":
+                c.i = i + 2
+                body = self.expr(c)
+                return Lambda(join(tspan(t), body.span), [Param(text, tspan(t))], body)
+            if nt.text == "(":
+                c.i = i + 1
+                if text == "env":
+                    return self.env_call(c, t)
+                args, end = self.call_args(c)
+                return Call(join(tspan(t), end), text, tspan(t), args)
+        c.i = i + 1
+        if text == "true" or text == "false":
+            return Lit(tspan(t), text == "true")
+        if text == "null":
+            return Lit(tspan(t), None)
+        return Name(_new_tuple(Span, t[2:]), text)
+
+    def lambda_params(self, c: Tokens) -> tuple[list[Param], int] | None:
+        """At `(`: the parameters `(a, b)` and the index of `)` when `=>` follows it, else None."""
+        j = c.i + 1
+        params: list[Param] = []
+        expect_name = True
+        while j < len(c.toks):
+            x = c.toks[j]
+            if x.kind == "op" and x.text == ")":
+                break
+            if expect_name and x.kind == "name":
+                params.append(Param(x.text, tspan(x)))
+            elif expect_name or x.kind != "op" or x.text != ",":
+                return None
+            expect_name = not expect_name
+            j += 1
+        if j + 1 < len(c.toks) and c.toks[j + 1].kind == "op" and c.toks[j + 1].text == "=>":
+            return params, j
+        return None
+
+    def primary_paren(self, c: Tokens, t: Token) -> Expr:
+        lam = self.lambda_params(c)
+        if lam is not None:
+            params, j = lam
+            c.i = j + 2
+            body = self.expr(c)
+            return Lambda(join(tspan(t), body.span), params, body)
+        c.next()
+        inner = self.expr(c)
+        close_tok = c.expect_op(")", "to close the parenthesis")
+        inner.span = join(tspan(t), tspan(close_tok)) if isinstance(inner, Name | Lit) else inner.span
+        return inner
+
+    def primary_list(self, c: Tokens, t: Token) -> Expr:
+        c.next()
+        items: list[Expr] = []
+        if not c.is_op("]"):
+            while True:
+                items.append(self.expr(c))
+                if not c.accept_op(","):
+                    break
+                if c.is_op("]"):
+                    break
+        close_tok = c.expect_op("]", "to close the list")
+        return ListLit(join(tspan(t), tspan(close_tok)), items)
+
+    def primary_object(self, c: Tokens, t: Token) -> Expr:
+        c.next()
+        entries: list[Entry] = []
+        if not c.is_op("}"):
+            while True:
+                key = c.peek()
+                if key is None or key.kind not in ("name", "str"):
+                    raise c.fail("expected a key")
+                c.next()
+                kname = key.text if key.kind == "name" else self.str_value(key)
+                if not (c.accept_op(":") or c.accept_op("=")):
+                    raise c.fail(f"expected ':' or '=' after the key '{kname}'")
+                entries.append(Entry(kname, tspan(key), self.expr(c)))
+                if not c.accept_op(","):
+                    break
+                if c.is_op("}"):
+                    break
+        close_tok = c.expect_op("}", "to close the object")
+        return ObjectLit(join(tspan(t), tspan(close_tok)), entries)
 
     def env_call(self, c: Tokens, t: Token) -> Expr:
         c.expect_op("(")
@@ -1641,3 +1657,11 @@ def parse(source: str) -> ParseResult:
     """Parse `source` (never raises)."""
     with gc_paused():
         return Parser(source).run()
+
+
+# an opening bracket -> what it starts, in an expression (`Parser.primary`)
+_BRACKETS: dict[str, Callable[[Parser, Tokens, Token], Expr]] = {
+    "(": Parser.primary_paren,
+    "[": Parser.primary_list,
+    "{": Parser.primary_object,
+}
