@@ -1052,29 +1052,11 @@ class Parser:
         return a
 
     def s_decide(self, c: Tokens, node: Node) -> Step:
+        """`decide "Label" with rules|llm` (or the product-page `decide on <expr>`), then one child line per
+        rule (`when`/`otherwise`), branch header, binding or (with llm) input."""
         verb = c.next()
         st = Step("decide", tspan(verb), tspan(verb))
-        if c.accept_name("on"):
-            # brace / product-page dialect: decide on <expr> + when <cond> bodies
-            st.strategy = "rules"
-            st.value = self.expr(c)
-            self.problem(
-                tspan(verb),
-                "'decide on' is the product-page form",
-                severity="info",
-                code="style",
-                hint='write decide "Label" with rules',
-            )
-        else:
-            st.label = self.label(c, True, "decide")
-            if c.accept_name("with"):
-                s = c.expect_name("'rules' or 'llm'")
-                if s.text not in ("rules", "llm"):
-                    c.i -= 1
-                    raise c.fail("expected 'rules' or 'llm'")
-                st.strategy = s.text
-            else:
-                st.strategy = "rules"
+        self.decide_header(c, verb, st)
         self.opt_binding(c, st)
         c.expect_end()
         st.span = join(st.span, tspan(c.toks[-1]))
@@ -1087,52 +1069,9 @@ class Parser:
             first = ll.tokens[0]
             try:
                 if first.kind == "name" and first.text in ("when", "otherwise"):
-                    cc.next()
-                    cond: Expr | None = None
-                    if first.text == "when":
-                        cond = self.expr(cc)
-                    if cc.accept_op("->"):
-                        tgt = cc.peek()
-                        if tgt is None or tgt.kind != "str":
-                            raise cc.fail("expected a branch name string after '->'")
-                        cc.next()
-                        bname, bspan = self.str_value(tgt), tspan(tgt)
-                        cc.expect_end()
-                        if child.children:
-                            self.problem(tspan(child.children[0].ll.tokens[0]), "unexpected indentation")
-                    else:
-                        # body form: `when cond` / `otherwise` with nested steps (product-page dialect)
-                        cc.accept_op(":")
-                        cc.expect_end()
-                        anon += 1
-                        bname = f"when {anon}" if first.text == "when" else "otherwise"
-                        bspan = tspan(first)
-                        br = Branch(bname, bspan, join(tspan(first), node_end(child)))
-                        self.body_into(child.children, br.body)
-                        st.branches.append(br)
-                    if first.text == "when":
-                        assert cond is not None
-                        if st.otherwise is not None:
-                            self.problem(
-                                tspan(first),
-                                "'when' after 'otherwise' is never reached",
-                                code="decide-structure",
-                                severity="warning",
-                            )
-                        st.rules.append(Rule(cond, bname, bspan, join(tspan(first), tspan(ll.tokens[-1]))))
-                    else:
-                        if st.otherwise is not None:
-                            self.problem(tspan(first), "duplicate 'otherwise'", code="decide-structure")
-                        st.otherwise, st.otherwise_span = bname, bspan
+                    anon = self.decide_rule(cc, child, st, anon)
                 elif first.kind == "str" and (cc.is_op(":", 1) or ll.opens_brace is not None):
-                    cc.next()
-                    cc.accept_op(":")
-                    cc.expect_end()
-                    br = Branch(self.str_value(first), tspan(first), join(tspan(first), tspan(ll.tokens[-1])))
-                    self.body_into(child.children, br.body)
-                    if child.children:
-                        br.span = join(br.span, node_end(child.children[-1]))
-                    st.branches.append(br)
+                    self.decide_branch(cc, child, st)
                 elif first.kind == "op" and first.text in ("->", "->>"):
                     if st.binding is None:
                         st.binding = self.binding(cc)
@@ -1150,6 +1089,84 @@ class Parser:
         if node.children:
             st.span = join(st.span, node_end(node.children[-1]))
         return st
+
+    def decide_header(self, c: Tokens, verb: Token, st: Step) -> None:
+        if c.accept_name("on"):
+            # brace / product-page dialect: decide on <expr> + when <cond> bodies
+            st.strategy = "rules"
+            st.value = self.expr(c)
+            self.problem(
+                tspan(verb),
+                "'decide on' is the product-page form",
+                severity="info",
+                code="style",
+                hint='write decide "Label" with rules',
+            )
+            return
+        st.label = self.label(c, True, "decide")
+        if c.accept_name("with"):
+            s = c.expect_name("'rules' or 'llm'")
+            if s.text not in ("rules", "llm"):
+                c.i -= 1
+                raise c.fail("expected 'rules' or 'llm'")
+            st.strategy = s.text
+        else:
+            st.strategy = "rules"
+
+    def decide_rule(self, cc: Tokens, child: Node, st: Step, anon: int) -> int:
+        """`when <cond> -> "Branch"` / `otherwise -> "Branch"`, or the body form with nested steps; returns the
+        count of anonymous (body-form) branches so far."""
+        ll = child.ll
+        first = cc.next()
+        cond: Expr | None = None
+        if first.text == "when":
+            cond = self.expr(cc)
+        if cc.accept_op("->"):
+            tgt = cc.peek()
+            if tgt is None or tgt.kind != "str":
+                raise cc.fail("expected a branch name string after '->'")
+            cc.next()
+            bname, bspan = self.str_value(tgt), tspan(tgt)
+            cc.expect_end()
+            if child.children:
+                self.problem(tspan(child.children[0].ll.tokens[0]), "unexpected indentation")
+        else:
+            # body form: `when cond` / `otherwise` with nested steps (product-page dialect)
+            cc.accept_op(":")
+            cc.expect_end()
+            anon += 1
+            bname = f"when {anon}" if first.text == "when" else "otherwise"
+            bspan = tspan(first)
+            br = Branch(bname, bspan, join(tspan(first), node_end(child)))
+            self.body_into(child.children, br.body)
+            st.branches.append(br)
+        if first.text == "when":
+            assert cond is not None
+            if st.otherwise is not None:
+                self.problem(
+                    tspan(first),
+                    "'when' after 'otherwise' is never reached",
+                    code="decide-structure",
+                    severity="warning",
+                )
+            st.rules.append(Rule(cond, bname, bspan, join(tspan(first), tspan(ll.tokens[-1]))))
+        else:
+            if st.otherwise is not None:
+                self.problem(tspan(first), "duplicate 'otherwise'", code="decide-structure")
+            st.otherwise, st.otherwise_span = bname, bspan
+        return anon
+
+    def decide_branch(self, cc: Tokens, child: Node, st: Step) -> None:
+        """A branch header `"Name":` with its nested steps."""
+        ll = child.ll
+        first = cc.next()
+        cc.accept_op(":")
+        cc.expect_end()
+        br = Branch(self.str_value(first), tspan(first), join(tspan(first), tspan(ll.tokens[-1])))
+        self.body_into(child.children, br.body)
+        if child.children:
+            br.span = join(br.span, node_end(child.children[-1]))
+        st.branches.append(br)
 
     def s_together(self, c: Tokens, node: Node) -> Step:
         verb = c.next()
