@@ -30,7 +30,7 @@ import datetime as _dt
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,61 +205,79 @@ def _check_type(
     path: str, t: Mapping[str, Any], value: object, enums: Mapping[str, list[Any]], out: list[InputProblem]
 ) -> None:
     kind = str(t.get("kind", "any"))
-    expected = describe_type(t)
-
-    def bad() -> None:
-        out.append(InputProblem(path, f"expected {expected}, got {value_kind(value)}"))
-
     if kind == "any":
         return
+    expected = describe_type(t)
     if value is None:
-        bad()
+        out.append(InputProblem(path, f"expected {expected}, got {value_kind(value)}"))
         return
-    if kind in ("text", "binary"):
-        if not isinstance(value, str):
-            bad()
-    elif kind == "number":
-        if not _is_number(value):
-            bad()
-    elif kind == "integer":
-        if not _is_integer(value):
-            bad()
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            bad()
-    elif kind == "object":
-        if not isinstance(value, Mapping):
-            bad()
-    elif kind == "date":
-        if not _is_date(value):
-            out.append(InputProblem(path, f"expected a date (YYYY-MM-DD), got {json.dumps(value)}"))
-    elif kind == "timestamp":
-        if not _is_timestamp(value):
-            out.append(InputProblem(path, f"expected a timestamp (RFC 3339), got {json.dumps(value)}"))
-    elif kind == "list":
-        if not isinstance(value, list | tuple):
-            bad()
-            return
-        element = _element(t)
-        for i, item in enumerate(value):
-            _check_type(f"{path}[{i}]", element, item, enums, out)
-    elif kind == "map":
-        if not isinstance(value, Mapping):
-            bad()
-            return
-        key_kind = str(_key(t).get("kind", "text"))
-        for k, v in value.items():
-            if key_kind in ("integer", "number") and not _numeric_key(str(k), key_kind):
-                out.append(InputProblem(f"{path}.{k}", f"map key '{k}' is not {key_kind}"))
-            _check_type(f"{path}.{k}", _value(t), v, enums, out)
-    elif kind == "enum":
-        name = _enum_name(t) or ""
-        variants = enums.get(name)
-        if variants is None:
-            return  # enum not in the contract: nothing to check against
-        if isinstance(value, bool) or value not in variants:
-            listed = ", ".join(json.dumps(v) for v in variants)
-            out.append(InputProblem(path, f"{json.dumps(value)} is not a variant of {name} ({listed})"))
+    scalar = _SCALAR_CHECKS.get(kind)
+    if scalar is not None:
+        accepts, message = scalar
+        if not accepts(value):
+            text = (
+                message.format(json.dumps(value))
+                if message
+                else f"expected {expected}, got {value_kind(value)}"
+            )
+            out.append(InputProblem(path, text))
+        return
+    container = _CONTAINER_CHECKS.get(kind)
+    if container is not None:
+        container(path, t, value, enums, out)
+
+
+def _check_list(
+    path: str, t: Mapping[str, Any], value: object, enums: Mapping[str, list[Any]], out: list[InputProblem]
+) -> None:
+    if not isinstance(value, list | tuple):
+        out.append(InputProblem(path, f"expected {describe_type(t)}, got {value_kind(value)}"))
+        return
+    element = _element(t)
+    for i, item in enumerate(value):
+        _check_type(f"{path}[{i}]", element, item, enums, out)
+
+
+def _check_map(
+    path: str, t: Mapping[str, Any], value: object, enums: Mapping[str, list[Any]], out: list[InputProblem]
+) -> None:
+    if not isinstance(value, Mapping):
+        out.append(InputProblem(path, f"expected {describe_type(t)}, got {value_kind(value)}"))
+        return
+    key_kind = str(_key(t).get("kind", "text"))
+    for k, v in value.items():
+        if key_kind in ("integer", "number") and not _numeric_key(str(k), key_kind):
+            out.append(InputProblem(f"{path}.{k}", f"map key '{k}' is not {key_kind}"))
+        _check_type(f"{path}.{k}", _value(t), v, enums, out)
+
+
+def _check_enum(
+    path: str, t: Mapping[str, Any], value: object, enums: Mapping[str, list[Any]], out: list[InputProblem]
+) -> None:
+    name = _enum_name(t) or ""
+    variants = enums.get(name)
+    if variants is None:
+        return  # enum not in the contract: nothing to check against
+    if isinstance(value, bool) or value not in variants:
+        listed = ", ".join(json.dumps(v) for v in variants)
+        out.append(InputProblem(path, f"{json.dumps(value)} is not a variant of {name} ({listed})"))
+
+
+# a scalar kind -> (does a non-null value have it, the message for one that does not: "" for the generic
+# "expected <type>, got <kind>", else a format string of the JSON value)
+_SCALAR_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "text": (lambda v: isinstance(v, str), ""),
+    "binary": (lambda v: isinstance(v, str), ""),
+    "number": (lambda v: _is_number(v), ""),
+    "integer": (lambda v: _is_integer(v), ""),
+    "boolean": (lambda v: isinstance(v, bool), ""),
+    "object": (lambda v: isinstance(v, Mapping), ""),
+    "date": (lambda v: _is_date(v), "expected a date (YYYY-MM-DD), got {}"),
+    "timestamp": (lambda v: _is_timestamp(v), "expected a timestamp (RFC 3339), got {}"),
+}
+_CONTAINER_CHECKS: dict[
+    str, Callable[[str, Mapping[str, Any], object, Mapping[str, list[Any]], list[InputProblem]], None]
+] = {"list": _check_list, "map": _check_map, "enum": _check_enum}
 
 
 def _numeric_key(key: str, kind: str) -> bool:
@@ -297,31 +315,64 @@ def _items(n: float | None) -> str:
     return f"{_fmt(n)} item" if n == 1 else f"{_fmt(n)} items"
 
 
-def _constraint_problem(name: str, args: Sequence[Any], value: object) -> str | None:
+def _range_problem(args: Sequence[Any], value: object) -> str | None:
     lo, hi = _num(args, 0), _num(args, 1)
-    if name == "range" and _is_number(value):
+    if _is_number(value):
         v = float(value)  # type: ignore[arg-type]
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             return f"must be in range({_fmt(lo)}, {_fmt(hi)}), got {json.dumps(value)}"
-    elif name == "min" and _is_number(value) and lo is not None and float(value) < lo:  # type: ignore[arg-type]
+    return None
+
+
+def _min_problem(args: Sequence[Any], value: object) -> str | None:
+    lo = _num(args, 0)
+    if _is_number(value) and lo is not None and float(value) < lo:  # type: ignore[arg-type]
         return f"must be >= {_fmt(lo)}, got {json.dumps(value)}"
-    elif name == "max" and _is_number(value) and lo is not None and float(value) > lo:  # type: ignore[arg-type]
+    return None
+
+
+def _max_problem(args: Sequence[Any], value: object) -> str | None:
+    lo = _num(args, 0)
+    if _is_number(value) and lo is not None and float(value) > lo:  # type: ignore[arg-type]
         return f"must be <= {_fmt(lo)}, got {json.dumps(value)}"
-    elif name == "length" and isinstance(value, str):
+    return None
+
+
+def _length_problem(args: Sequence[Any], value: object) -> str | None:
+    lo, hi = _num(args, 0), _num(args, 1)
+    if isinstance(value, str):
         n = len(value)
         if (lo is not None and n < lo) or (hi is not None and n > hi):
             return f"length must be in [{_fmt(lo)}, {_fmt(hi)}], got {n} characters"
-    elif name == "pattern" and isinstance(value, str) and args:
+    return None
+
+
+def _pattern_problem(args: Sequence[Any], value: object) -> str | None:
+    if isinstance(value, str) and args:
         try:
             if re.search(str(args[0]), value) is None:
                 return f"must match pattern {json.dumps(str(args[0]))}"
         except re.error as exc:
             return f"invalid pattern {json.dumps(str(args[0]))}: {exc}"
-    elif name == "min_items" and isinstance(value, list | tuple) and lo is not None and len(value) < lo:
+    return None
+
+
+def _min_items_problem(args: Sequence[Any], value: object) -> str | None:
+    lo = _num(args, 0)
+    if isinstance(value, list | tuple) and lo is not None and len(value) < lo:
         return f"must have at least {_items(lo)}, got {len(value)}"
-    elif name == "max_items" and isinstance(value, list | tuple) and lo is not None and len(value) > lo:
+    return None
+
+
+def _max_items_problem(args: Sequence[Any], value: object) -> str | None:
+    lo = _num(args, 0)
+    if isinstance(value, list | tuple) and lo is not None and len(value) > lo:
         return f"must have at most {_items(lo)}, got {len(value)}"
-    elif name == "unique" and isinstance(value, list | tuple):
+    return None
+
+
+def _unique_problem(args: Sequence[Any], value: object) -> str | None:
+    if isinstance(value, list | tuple):
         seen: set[str] = set()
         for i, item in enumerate(value):
             key = json.dumps(item, sort_keys=True)
@@ -329,6 +380,24 @@ def _constraint_problem(name: str, args: Sequence[Any], value: object) -> str | 
                 return f"items must be unique; item {i} repeats an earlier item"
             seen.add(key)
     return None
+
+
+# a constraint's name -> its check of a value (None: satisfied, or not applicable to the value's type)
+_CONSTRAINT_CHECKS: dict[str, Callable[[Sequence[Any], object], str | None]] = {
+    "range": _range_problem,
+    "min": _min_problem,
+    "max": _max_problem,
+    "length": _length_problem,
+    "pattern": _pattern_problem,
+    "min_items": _min_items_problem,
+    "max_items": _max_items_problem,
+    "unique": _unique_problem,
+}
+
+
+def _constraint_problem(name: str, args: Sequence[Any], value: object) -> str | None:
+    check = _CONSTRAINT_CHECKS.get(name)
+    return check(args, value) if check is not None else None
 
 
 def _suggest(name: str, candidates: set[str]) -> str:
