@@ -22,6 +22,7 @@ from .syntax import (
     BinOp,
     Block,
     Call,
+    Constraint,
     EnumDecl,
     EnvRef,
     Expr,
@@ -438,65 +439,7 @@ class Checker:
         self.check_type(fd.type)
         ty = self.decl_ty(fd.type)
         for c in fd.constraints:
-            spec = CONSTRAINTS.get(c.name)
-            if spec is None:
-                self.err(
-                    c.name_span,
-                    f"unknown constraint '{c.name}'",
-                    "unknown-constraint",
-                    did_you_mean(c.name, CONSTRAINTS),
-                )
-                continue
-            applies, nargs = spec
-            kind = ty.kind
-            if kind == "enum":
-                kind = "text"
-            ok = (
-                (applies == "numeric" and kind in ("number", "integer"))
-                or (applies == "text" and kind == "text")
-                or (applies == "list" and kind == "list")
-                or kind == "any"
-            )
-            if not ok:
-                what = {"numeric": "number or integer", "text": "text", "list": "list"}[applies]
-                self.err(c.span, f"'{c.name}' applies to {what} fields, not {ty.show()}", "constraint-type")
-                continue
-            if len(c.args) != nargs:
-                self.err(
-                    c.span,
-                    f"'{c.name}' takes {nargs} argument{'s' if nargs != 1 else ''}, got {len(c.args)}",
-                    "constraint-args",
-                    "write unique without parentheses" if c.name == "unique" else "",
-                )
-                continue
-            vals = []
-            for a in c.args:
-                if c.name == "pattern":
-                    if not isinstance(a, Str) or any(not isinstance(p, str) for p in a.parts):
-                        self.err(a.span, "'pattern' takes a regular expression string", "constraint-args")
-                    else:
-                        try:
-                            re.compile(a.plain)
-                        except (re.error, RecursionError, OverflowError) as exc:
-                            self.err(
-                                a.span, f"invalid regular expression: {exc}", "constraint-args", "", "warning"
-                            )
-                    continue
-                if (
-                    not isinstance(a, Lit)
-                    or isinstance(a.value, bool)
-                    or not isinstance(a.value, int | float)
-                ):
-                    self.err(a.span, f"'{c.name}' takes numbers", "constraint-args")
-                    continue
-                if c.name in ("length", "min_items", "max_items") and (
-                    not isinstance(a.value, int) or a.value < 0
-                ):
-                    self.err(a.span, f"'{c.name}' takes non-negative integers", "constraint-args")
-                    continue
-                vals.append(a.value)
-            if len(vals) == 2 and vals[0] > vals[1]:
-                self.err(c.span, f"'{c.name}' minimum is greater than its maximum", "constraint-args")
+            self.constraint(c, ty)
         if fd.default is not None:
             if b.kind != "input":
                 self.err(
@@ -507,6 +450,64 @@ class Checker:
                     "info",
                 )
             self.literal_default(fd.default, ty, fd.name)
+
+    def constraint(self, c: Constraint, ty: Ty) -> None:
+        """One constraint of a field: known, applicable to the field's type, with the right arguments."""
+        spec = CONSTRAINTS.get(c.name)
+        if spec is None:
+            self.err(
+                c.name_span,
+                f"unknown constraint '{c.name}'",
+                "unknown-constraint",
+                did_you_mean(c.name, CONSTRAINTS),
+            )
+            return
+        applies, nargs = spec
+        kind = "text" if ty.kind == "enum" else ty.kind
+        ok = (
+            (applies == "numeric" and kind in ("number", "integer"))
+            or (applies == "text" and kind == "text")
+            or (applies == "list" and kind == "list")
+            or kind == "any"
+        )
+        if not ok:
+            what = {"numeric": "number or integer", "text": "text", "list": "list"}[applies]
+            self.err(c.span, f"'{c.name}' applies to {what} fields, not {ty.show()}", "constraint-type")
+            return
+        if len(c.args) != nargs:
+            self.err(
+                c.span,
+                f"'{c.name}' takes {nargs} argument{'s' if nargs != 1 else ''}, got {len(c.args)}",
+                "constraint-args",
+                "write unique without parentheses" if c.name == "unique" else "",
+            )
+            return
+        if c.name == "pattern":
+            for a in c.args:
+                self.pattern_arg(a)
+            return
+        vals = [v for v in (self.numeric_constraint_arg(c.name, a) for a in c.args) if v is not None]
+        if len(vals) == 2 and vals[0] > vals[1]:
+            self.err(c.span, f"'{c.name}' minimum is greater than its maximum", "constraint-args")
+
+    def pattern_arg(self, a: Expr) -> None:
+        if not isinstance(a, Str) or any(not isinstance(p, str) for p in a.parts):
+            self.err(a.span, "'pattern' takes a regular expression string", "constraint-args")
+            return
+        try:
+            re.compile(a.plain)
+        except (re.error, RecursionError, OverflowError) as exc:
+            self.err(a.span, f"invalid regular expression: {exc}", "constraint-args", "", "warning")
+
+    def numeric_constraint_arg(self, name: str, a: Expr) -> int | float | None:
+        """The value of a numeric constraint argument, or None (and a diagnostic) when it is not one."""
+        if not isinstance(a, Lit) or isinstance(a.value, bool) or not isinstance(a.value, int | float):
+            self.err(a.span, f"'{name}' takes numbers", "constraint-args")
+            return None
+        if name in ("length", "min_items", "max_items") and (not isinstance(a.value, int) or a.value < 0):
+            self.err(a.span, f"'{name}' takes non-negative integers", "constraint-args")
+            return None
+        return a.value
 
     def literal_default(self, e: Expr, ty: Ty, name: str) -> None:
         lt = literal_ty(e)
