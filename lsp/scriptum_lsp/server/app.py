@@ -90,6 +90,9 @@ class ScriptumLanguageServer(LanguageServer):
         from scriptum_lsp.server.local import Analyses
 
         self.analyses = Analyses(self)  # one current analysis per open document
+        from scriptum_lsp.server.tools import ToolCache
+
+        self.tool_cache = ToolCache()  # ListTools answers per connection
 
     # -- facade for features and commands ----------------------------------------------------------
     def set_run_diagnostics(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:

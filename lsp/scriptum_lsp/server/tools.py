@@ -1,4 +1,5 @@
-"""Tool descriptions and schemas: ListTools from the endpoint (cached per connection), else the catalog."""
+"""Tool descriptions and schemas: ListTools from the endpoint (cached per connection on the server instance,
+`ToolCache`), else the catalog."""
 
 from __future__ import annotations
 
@@ -12,10 +13,21 @@ if TYPE_CHECKING:
     from scriptum_lsp.server.app import ScriptumLanguageServer
 
 log = logging.getLogger(__name__)
-_CACHE: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
-_FAILED: dict[tuple[Any, ...], float] = {}
 LIST_TOOLS_TIMEOUT = 3.0
 RETRY_AFTER_FAILURE_S = 60.0
+
+
+class ToolCache:
+    """ListTools answers per connection (endpoint, token, organization), and when a connection last failed.
+    One per server instance (`ScriptumLanguageServer.tool_cache`); `scriptum.clearCache` clears it."""
+
+    def __init__(self) -> None:
+        self.remote: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = {}
+        self.failed_at: dict[tuple[Any, ...], float] = {}
+
+    def clear(self) -> None:
+        self.remote.clear()
+        self.failed_at.clear()
 
 
 def _schema(value: object) -> dict[str, Any]:
@@ -47,16 +59,17 @@ def catalog_tools() -> dict[str, dict[str, Any]]:
 
 def cached_tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
     """What is known right now, without waiting: remote tools if fetched, merged over the catalog."""
-    remote = _CACHE.get(ls.engine.settings.connection_key(), {})
+    remote = ls.tool_cache.remote.get(ls.engine.settings.connection_key(), {})
     return {**catalog_tools(), **remote}
 
 
 async def tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
     key = ls.engine.settings.connection_key()
-    failed_at = _FAILED.get(key)
+    cache = ls.tool_cache
+    failed_at = cache.failed_at.get(key)
     if failed_at is not None and time.monotonic() - failed_at < RETRY_AFTER_FAILURE_S:
         return catalog_tools()  # offline: do not make every hover wait for the timeout
-    if key not in _CACHE:
+    if key not in cache.remote:
         remote: dict[str, dict[str, Any]] = {}
         try:
             async with asyncio.timeout(LIST_TOOLS_TIMEOUT):
@@ -70,7 +83,7 @@ async def tools(ls: ScriptumLanguageServer) -> dict[str, dict[str, Any]]:
                     }
         except Exception as exc:  # offline: the catalog is enough
             log.info("ListTools unavailable: %s", type(exc).__name__)
-            _FAILED[key] = time.monotonic()
+            cache.failed_at[key] = time.monotonic()
             return catalog_tools()
-        _CACHE[key] = remote
+        cache.remote[key] = remote
     return cached_tools(ls)

@@ -43,6 +43,7 @@ async def cmd_status(ls: Server, state: CommandState, values: dict[str, Any]) ->
 
 async def cmd_clear_cache(ls: Server, state: CommandState, values: dict[str, Any]) -> dict[str, Any]:
     ls.engine.clear_caches()
+    ls.tool_cache.clear()
     state.outcomes.clear()
     state.script_info.clear()
     removed = []
