@@ -65,6 +65,7 @@ DYNAMIC_IMPORTS = {
     "server/app.py": "feature modules listed in FEATURES, one failing module is skipped",
     "api/__init__.py": "lazy public names (PEP 562), so importing one client does not import the others",
     "server/lifecycle.py": "PREIMPORT: modules imported on a background thread after start-up",
+    "emulator/ignite/pyhost.py": "the child process that loads the user's handler.py by file path",
 }
 # allowed exceptions to the purity rules, each with its reason
 PURE_EXCEPTIONS = {

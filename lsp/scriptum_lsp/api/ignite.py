@@ -1,7 +1,7 @@
 """`IgniteClient`: the five Drafts RPCs of `dodil.ignite.v1.ComputeService` over the HTTP gateway.
 
 Same transport and error layer as Scriptum. The organization is part of the path
-(`/v1/ignite/app/{organization_name}/{app_name}/draft...`). There is no emulator for Ignite.
+(`/v1/ignite/app/{organization_name}/{app_name}/draft...`). The emulator serves the same routes (`emulator/routes/ignite.py`).
 """
 
 from __future__ import annotations

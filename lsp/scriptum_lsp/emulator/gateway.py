@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from scriptum_lsp.dirs import emulator_data_dir
 from scriptum_lsp.emulator.auth import authenticate, organization
 from scriptum_lsp.emulator.errors import ApiError, Code, bad_request, not_found
 from scriptum_lsp.emulator.faults import Faults
+from scriptum_lsp.emulator.ignite.service import IgniteService
 from scriptum_lsp.emulator.store import Store
 from scriptum_lsp.emulator.threads import ThreadManager
 from scriptum_lsp.emulator.wire import Fields
@@ -68,6 +69,17 @@ class Emulator:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._threads: ThreadManager | None = None
+        self._ignite: IgniteService | None = None
+
+    @property
+    def ignite(self) -> IgniteService:
+        """Ignite's records and background work, in the same store file."""
+        store = self.store
+        if self._ignite is None:
+            with self._lock:
+                if self._ignite is None:
+                    self._ignite = IgniteService(store, self.data)
+        return self._ignite
 
     @property
     def store(self) -> Store:
@@ -92,11 +104,14 @@ class Emulator:
     async def aclose(self) -> None:
         if self._threads is not None:
             await self._threads.shutdown()
+        if self._ignite is not None:
+            await self._ignite.aclose()
         with self._lock:
             if self._store is not None:
                 self._store.close()
                 self._store = None
                 self._threads = None
+                self._ignite = None
 
 
 @dataclass
@@ -224,6 +239,11 @@ class NotFoundEndpoint:
         await _error_response(not_found(f"no route for {request.method} {request.url.path}"))(
             scope, receive, send
         )
+
+
+def ndjson(stream: AsyncIterator[bytes]) -> StreamingResponse:
+    """A server stream: newline-delimited JSON, one `{"result": ...}` message a line."""
+    return StreamingResponse(stream, media_type="application/x-ndjson", headers={"cache-control": "no-store"})
 
 
 def name_param(ctx: Ctx) -> str:

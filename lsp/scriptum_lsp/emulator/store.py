@@ -209,6 +209,14 @@ class Store:
             else:
                 self._db.execute("COMMIT")
 
+    def transaction(self, *, write: bool = True) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One transaction, for the other record kinds that share this file (Ignite's)."""
+        return self._tx(write=write)
+
+    def executescript(self, script: str) -> None:
+        with self._lock:
+            self._db.executescript(script)
+
     def _init_schema(self) -> None:
         with self._lock:
             version = self._db.execute("PRAGMA user_version").fetchone()[0]

@@ -11,6 +11,7 @@ from scriptum_lsp.emulator.routes import (
     drafts,
     env,
     health,
+    ignite,
     scripts,
     templates,
     threads,
@@ -18,7 +19,7 @@ from scriptum_lsp.emulator.routes import (
     versions,
 )
 
-RESOURCES = (health, templates, scripts, drafts, versions, threads, tools, env)
+RESOURCES = (health, templates, scripts, drafts, versions, threads, tools, env, ignite)
 
 ROUTES: tuple[RouteRow, ...] = tuple(row for module in RESOURCES for row in module.ROUTES)
 ADMIN_ROUTES: tuple[RouteRow, ...] = admin.ROUTES

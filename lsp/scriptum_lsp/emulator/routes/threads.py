@@ -13,7 +13,7 @@ from starlette.responses import StreamingResponse
 from scriptum_lsp.emulator import render
 from scriptum_lsp.emulator.compiling import compile_draft, count_steps
 from scriptum_lsp.emulator.errors import bad_request, failed_precondition, not_found, unimplemented
-from scriptum_lsp.emulator.gateway import PREFIX, SCRIPT_PATH, THREAD_PATH, Ctx, RouteRow, name_param
+from scriptum_lsp.emulator.gateway import PREFIX, SCRIPT_PATH, THREAD_PATH, Ctx, RouteRow, name_param, ndjson
 from scriptum_lsp.emulator.threads import new_thread_id, parse_timeout
 from scriptum_lsp.emulator.wire import enum_name, int64, parse_enum, parse_json_object
 
@@ -254,18 +254,14 @@ async def get_thread_result(ctx: Ctx) -> dict[str, Any]:
 async def watch_thread(ctx: Ctx) -> StreamingResponse:
     tid = _thread_id(ctx)
     ctx.store.get_thread(ctx.org, tid)  # NOT_FOUND before the stream starts
-    return _ndjson(ctx.emu.threads.watch(ctx.org, tid))
+    return ndjson(ctx.emu.threads.watch(ctx.org, tid))
 
 
 async def watch_step(ctx: Ctx) -> StreamingResponse:
     tid = _thread_id(ctx)
     step_path = ctx.fields.string("step_path")
     ctx.store.get_thread(ctx.org, tid)
-    return _ndjson(ctx.emu.threads.watch(ctx.org, tid, step_path=step_path))
-
-
-def _ndjson(stream: AsyncIterator[bytes]) -> StreamingResponse:
-    return StreamingResponse(stream, media_type="application/x-ndjson", headers={"cache-control": "no-store"})
+    return ndjson(ctx.emu.threads.watch(ctx.org, tid, step_path=step_path))
 
 
 async def stream_thread_result(ctx: Ctx) -> StreamingResponse:
@@ -293,7 +289,7 @@ async def stream_thread_result(ctx: Ctx) -> StreamingResponse:
             msg = {"chunk": {"chunkIndex": i, "data": render.b64(piece), "isFinal": i == n - 1}}
             yield (json.dumps({"result": msg}) + "\n").encode()
 
-    return _ndjson(gen())
+    return ndjson(gen())
 
 
 async def stream_step_result(ctx: Ctx) -> StreamingResponse:
@@ -308,7 +304,7 @@ async def stream_step_result(ctx: Ctx) -> StreamingResponse:
                 json.dumps({"result": {"step": render.step_detail(s)}}, ensure_ascii=False) + "\n"
             ).encode()
 
-    return _ndjson(gen())
+    return ndjson(gen())
 
 
 async def list_artifacts(ctx: Ctx) -> dict[str, Any]:
