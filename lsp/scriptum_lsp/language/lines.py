@@ -63,130 +63,137 @@ def logical_lines(
     n = len(toks)
     i = 0
     desc_mode = False
+    script_seen = False  # a logical line starting with `script` was emitted already
     while i < n:
         row = toks[i]
-        if not desc_mode and row:
-            line = lines[i]
-            if (
-                "--" not in line
-                and "(" not in line
-                and "[" not in line
-                and "{" not in line
-                and '"""' not in line
-                and not (row[0].kind == "name" and row[0].text == "script")
-            ):
-                # fast path: one physical line, no comments, no brackets (nothing can continue or open)
-                out.append(LogicalLine(row, row[0].col, i, i))
-                i += 1
-                continue
+        if not desc_mode and row and _plain_line(lines[i], row):
+            # fast path: one physical line, no comments, no brackets (nothing can continue or open)
+            out.append(LogicalLine(row, row[0].col, i, i))
+            i += 1
+            continue
         code = [t for t in row if t.kind != "comment"]
-        for t in row:
-            if t.kind == "comment":
-                comments.append(t)
+        comments.extend(t for t in row if t.kind == "comment")
         if not code:
             if not row:
                 blanks.append(i)
             i += 1
             continue
-        first = code[0]
         if desc_mode:
-            starts_code = (
-                (first.kind in ("section", "op") and first.text in ("}", "###", "->", "->>"))
-                or first.kind == "section"
-                or (first.kind == "name" and (first.text in DECL_WORDS or first.text in STEP_VERBS))
-                or (len(code) > 1 and code[1].kind == "op" and code[1].text == "=")
-            )
-            if not starts_code and row[0].kind != "comment":
-                text = lines[i].strip()
-                start = len(lines[i]) - len(lines[i].lstrip())
-                comment = None
-                out.append(
-                    LogicalLine(
-                        [Token("desc", text, i, start, i, start + len(text))],
-                        start,
-                        i,
-                        i,
-                        comment,
-                        description=text,
-                    )
-                )
-                # comments found by the lexer inside description text are not comments
-                comments[:] = [c for c in comments if c.line != i]
+            if not _starts_code(code) and row[0].kind != "comment":
+                out.append(_description_line(lines[i], i, comments))
                 i += 1
                 continue
             desc_mode = False
-        # gather a logical line
-        tokens: list[Token] = []
-        trailing: Token | None = None
-        inner = False
-        stack: list[str] = []
-        start_line = i
-        j = i
-        while True:
-            row = toks[j]
-            for t in row:
-                if t.kind == "comment":
-                    if t is not row[-1] or stack:
-                        inner = inner or bool(stack)
-                    trailing = t
-                    continue
-                tokens.append(t)
-                if t.kind == "op":
-                    if t.text in _OPENERS:
-                        stack.append(_OPENERS[t.text])
-                    elif stack and t.text == stack[-1]:
-                        stack.pop()
-            if stack and tokens:
-                last = tokens[-1]
-                # a trailing `{` of a statement opens a block, it does not continue the line
-                if (
-                    stack[-1] == "}"
-                    and len(stack) == 1
-                    and last.kind == "op"
-                    and last.text == "{"
-                    and len(tokens) > 1
-                    and not (tokens[-2].kind == "op" and tokens[-2].text in _NO_BLOCK_BEFORE)
-                ):
-                    break
-            if not stack or j + 1 >= n:
-                break
-            # do not swallow a line that obviously starts a new statement at the same or lower indent
-            nxt = [t for t in toks[j + 1] if t.kind != "comment"]
-            if nxt and nxt[0].kind == "name" and nxt[0].text in STEP_VERBS and nxt[0].col <= tokens[0].col:
-                break
-            if nxt and nxt[0].kind == "section":
-                break
-            if trailing is not None and trailing.line == j:
-                inner = True
-            j += 1
-            for t in toks[j]:
-                if t.kind == "comment":
-                    comments.append(t)
-        if trailing is not None and tokens and trailing.line < tokens[-1].end_line:
-            inner = True
-        last_line = max(j, tokens[-1].end_line if tokens else j)
-        ll = LogicalLine(tokens, tokens[0].col, start_line, last_line, trailing, inner)
-        if tokens:
-            last = tokens[-1]
-            if (
-                last.kind == "op"
-                and last.text == "{"
-                and len(tokens) > 1
-                and not (tokens[-2].kind == "op" and tokens[-2].text in _NO_BLOCK_BEFORE)
-            ):
-                ll.opens_brace = last
-                ll.tokens = tokens[:-1]
+        ll = _gather(toks, i, comments)
         out.append(ll)
-        if (
-            first.kind == "name"
-            and first.text == "script"
-            and not any(
-                x.tokens and x.tokens[0].kind == "name" and x.tokens[0].text == "script" for x in out[:-1]
-            )
-        ):
-            desc_mode = True
-        i = last_line + 1
+        first = code[0]
+        if first.kind == "name" and first.text == "script":
+            desc_mode = not script_seen
+            script_seen = True
+        i = ll.last_line + 1
     return out, blanks
+
+
+def _plain_line(line: str, row: list[Token]) -> bool:
+    """Whether a physical line is a logical line on its own: no comment, bracket, triple quote or `script`."""
+    return (
+        "--" not in line
+        and "(" not in line
+        and "[" not in line
+        and "{" not in line
+        and '"""' not in line
+        and not (row[0].kind == "name" and row[0].text == "script")
+    )
+
+
+def _starts_code(code: list[Token]) -> bool:
+    """Whether a line inside the script description starts code (ending the free text)."""
+    first = code[0]
+    return (
+        (first.kind in ("section", "op") and first.text in ("}", "###", "->", "->>"))
+        or first.kind == "section"
+        or (first.kind == "name" and (first.text in DECL_WORDS or first.text in STEP_VERBS))
+        or (len(code) > 1 and code[1].kind == "op" and code[1].text == "=")
+    )
+
+
+def _description_line(line: str, i: int, comments: list[Token]) -> LogicalLine:
+    """A free-text description line, kept raw."""
+    text = line.strip()
+    start = len(line) - len(line.lstrip())
+    # comments found by the lexer inside description text are not comments
+    comments[:] = [c for c in comments if c.line != i]
+    return LogicalLine(
+        [Token("desc", text, i, start, i, start + len(text))], start, i, i, None, description=text
+    )
+
+
+def _opens_block(tokens: list[Token]) -> bool:
+    """Whether the last token is a `{` that opens a block (not an expression `{`)."""
+    last = tokens[-1]
+    return (
+        last.kind == "op"
+        and last.text == "{"
+        and len(tokens) > 1
+        and not (tokens[-2].kind == "op" and tokens[-2].text in _NO_BLOCK_BEFORE)
+    )
+
+
+def _scan_row(
+    row: list[Token], tokens: list[Token], stack: list[str], trailing: Token | None, inner: bool
+) -> tuple[Token | None, bool]:
+    """Add a physical row's code tokens to `tokens`, tracking open brackets. Returns (trailing, inner)."""
+    for t in row:
+        if t.kind == "comment":
+            if stack:
+                inner = True
+            trailing = t
+            continue
+        tokens.append(t)
+        if t.kind == "op":
+            if t.text in _OPENERS:
+                stack.append(_OPENERS[t.text])
+            elif stack and t.text == stack[-1]:
+                stack.pop()
+    return trailing, inner
+
+
+def _starts_statement(row: list[Token], col: int) -> bool:
+    """Whether a physical row obviously starts a new statement (a verb at column <= `col`, or a section)."""
+    first = next((t for t in row if t.kind != "comment"), None)
+    if first is None:
+        return False
+    return (first.kind == "name" and first.text in STEP_VERBS and first.col <= col) or first.kind == "section"
+
+
+def _gather(toks: list[list[Token]], i: int, comments: list[Token]) -> LogicalLine:
+    """The logical line starting at physical line `i` (its comments already collected), continued over the
+    following lines while a bracket is open; the comments of those lines are added to `comments`."""
+    tokens: list[Token] = []
+    trailing: Token | None = None
+    inner = False
+    stack: list[str] = []
+    n = len(toks)
+    j = i
+    while True:
+        trailing, inner = _scan_row(toks[j], tokens, stack, trailing, inner)
+        # a trailing `{` of a statement opens a block, it does not continue the line
+        if len(stack) == 1 and stack[-1] == "}" and _opens_block(tokens):
+            break
+        # do not swallow a line that obviously starts a new statement at the same or lower indent
+        if not stack or j + 1 >= n or _starts_statement(toks[j + 1], tokens[0].col):
+            break
+        if trailing is not None and trailing.line == j:
+            inner = True
+        j += 1
+        comments.extend(t for t in toks[j] if t.kind == "comment")
+    if trailing is not None and trailing.line < tokens[-1].end_line:
+        inner = True
+    ll = LogicalLine(tokens, tokens[0].col, i, max(j, tokens[-1].end_line), trailing, inner)
+    if _opens_block(tokens):
+        ll.opens_brace = tokens[-1]
+        ll.tokens = tokens[:-1]
+    return ll
 
 
 def build_tree(lls: list[LogicalLine], blanks: list[int], problems: list[Problem]) -> list[Node]:
