@@ -1,7 +1,7 @@
 """The tool catalog: native tools, model capabilities and local helper tools (pure data, no IO).
 
 The platform's catalog is tenant-specific and its schemas are not documented; this catalog follows the tool
-names and inputs seen in the reference examples (language.md §8.2) and adds a few local text/JSON helpers
+names and inputs seen in the reference examples (see docs/language.md §9) and adds a few local text/JSON helpers
 that the emulator's runner executes offline. The compiler checks tool inputs against `input_schema`; the
 checker types `do` bindings from `output_schema`; the runner runs the tools marked `runs_locally`.
 

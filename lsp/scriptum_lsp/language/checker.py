@@ -1,6 +1,6 @@
 """The checker: semantic diagnostics over the syntax tree, plus the symbol facts the IR and editor need.
 
-Name lookup order (language.md §5): loop variable -> let/step bindings -> inputs -> constants. Declared
+Name lookup order (docs/language.md §7): loop variable -> let/step bindings -> inputs -> constants. Declared
 env keys and, inside `on thread error`, `error` and `thread` are visible too.
 """
 
@@ -922,7 +922,7 @@ class Checker:
             if s != "native":
                 return None  # `* from mcp(...)`: anything may come from there
         if tool in TOOLS:
-            # Native tools are "always available" (docs/language.md); the platform compiles the reference's
+            # Native tools are "always available" (docs/language.md §9); the platform compiles the reference's
             # own script, which calls http_request without importing it, with no import diagnostic
             # (docs/fidelity.md). The tool still counts as required and its input schema applies.
             return TOOLS[tool]

@@ -1,7 +1,7 @@
 """Durations, one definition for the language, the runner, the API's `timeout` field and fault specs.
 
 A duration is a number followed by a unit: `ms`, `s`, `m`, `h` or `d` (`"250ms"`, `"1.5s"`, `"5m"`, `"2h"`,
-`"1d"`), with optional spaces around (see docs/language.md). Where a bare number is allowed (the runner's
+`"1d"`), with optional spaces around (see docs/language.md §11). Where a bare number is allowed (the runner's
 `wait 100`, fault specs), it counts in milliseconds.
 """
 
