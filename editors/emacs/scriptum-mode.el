@@ -307,5 +307,99 @@ The thread result goes to *scriptum threads*."
   (interactive)
   (eglot-code-actions (point-min) (point-max) "source.scriptum.test" t))
 
+
+;;;; Ignite app drafts
+
+;; The Ignite commands act on the app whose folder holds the current buffer (handler.py, a crate file, ...)
+;; through a scriptum-lsp server of the same project: open any .scriptum file of the project first (or
+;; M-x eglot in one). Python and Rust buffers stay with their own servers; the buffer is saved first, since
+;; the server archives the app folder from disk.
+
+(defun ignite--server ()
+  "A running scriptum-lsp eglot server for the current project, or a user error."
+  (or (and (eglot-managed-p) (memq 'scriptum-mode (eglot--major-modes (eglot-current-server)))
+           (eglot-current-server))
+      (let ((project (project-current)))
+        (seq-find (lambda (s) (memq 'scriptum-mode (eglot--major-modes s)))
+                  (and project (gethash project eglot--servers-by-project))))
+      (user-error "No scriptum-lsp server in this project: open a .scriptum file of it first")))
+
+(defun ignite-execute (command &optional args)
+  "Run the server's Ignite COMMAND for this buffer's app.
+ARGS (a plist) is merged into (:uri URI)."
+  (when (and (buffer-file-name) (buffer-modified-p)) (save-buffer))
+  (let* ((argument (append (list :uri (scriptum--uri)) args))
+         (result (jsonrpc-request (ignite--server) :workspace/executeCommand
+                                  (list :command command :arguments (vector argument))
+                                  :timeout scriptum-request-timeout)))
+    (setf (alist-get command scriptum-last-results nil nil #'equal) (or result :null))
+    result))
+
+(defun ignite-save ()
+  "Save the app folder as the Ignite app's draft."
+  (interactive)
+  (let ((r (ignite-execute "ignite.saveDraft")))
+    (message "Ignite: %s draft saved (%s)" (plist-get r :app) (plist-get r :status)) r))
+
+(defun ignite-compile ()
+  "Compile the Rust draft (Python drafts need none); errors become diagnostics."
+  (interactive)
+  (let ((r (ignite-execute "ignite.compileDraft")))
+    (message "Ignite: %s" (or (plist-get r :message) (plist-get r :status))) r))
+
+(defun ignite-test (payload)
+  "Test the draft with PAYLOAD (JSON text or a .json file).
+Empty: the app's payload.json, else {}."
+  (interactive (list (read-string "Ignite payload (JSON or file, empty for payload.json / {}): ")))
+  (let* ((payload (string-trim (or payload "")))
+         (r (ignite-execute "ignite.testDraft"
+                            (append (list :open :json-false)
+                                    (unless (string-empty-p payload) (list :payload payload))))))
+    (when (stringp (plist-get r :document))
+      (find-file-other-window (eglot--uri-to-path (plist-get r :document))))
+    (message "Ignite: %s %s" (plist-get r :executionId) (plist-get r :status)) r))
+
+(defun ignite-publish ()
+  "Publish the draft as a new version."
+  (interactive)
+  (let ((r (ignite-execute "ignite.publishDraft")))
+    (message "Ignite: %s published v%s" (plist-get r :app) (plist-get r :version)) r))
+
+(defun ignite-rollback (version)
+  "Make VERSION the active version (0: the one before the active one)."
+  (interactive "nRoll back to version (0 = previous): ")
+  (let ((r (ignite-execute "ignite.rollback" (list :version version))))
+    (message "Ignite: active version is now v%s" (plist-get r :activeVersion)) r))
+
+(defun ignite-versions ()
+  "Pick a version, then open it, diff it with the workspace or roll back to it."
+  (interactive)
+  (let* ((versions (append (ignite-execute "ignite.listVersions") nil))
+         (choices (mapcar (lambda (v) (cons (format "v%s  %s%s" (plist-get v :version) (plist-get v :status)
+                                                    (if (eq (plist-get v :active) t) "  (active)" ""))
+                                            v))
+                          versions)))
+    (unless choices (user-error "No published versions yet"))
+    (let* ((version (plist-get (cdr (assoc (completing-read "Version: " choices nil t) choices)) :version))
+           (action (completing-read (format "Version %s: " version) '("open" "diff" "rollback") nil t)))
+      (pcase action
+        ("rollback" (ignite-rollback version))
+        ("open" (let ((r (ignite-execute "ignite.openVersion" (list :version version))))
+                  (find-file-read-only-other-window (eglot--uri-to-path (plist-get r :uri))) r))
+        ("diff" (let ((r (ignite-execute "ignite.diffVersion" (list :version version))))
+                  (with-current-buffer (get-buffer-create "*ignite diff*")
+                    (let ((inhibit-read-only t)) (erase-buffer) (insert (or (plist-get r :diff) "")))
+                    (diff-mode) (setq buffer-read-only t) (pop-to-buffer (current-buffer)))
+                  r))))))
+
+(defun ignite-status ()
+  "The project's Ignite apps with their draft status and active version."
+  (interactive)
+  (let ((r (ignite-execute "ignite.status")))
+    (message "Ignite: %s" (mapconcat (lambda (a) (format "%s: draft %s, active v%s" (plist-get a :app)
+                                                         (plist-get a :draft) (plist-get a :activeVersion)))
+                                     (plist-get r :apps) "; "))
+    r))
+
 (provide 'scriptum-mode)
 ;;; scriptum-mode.el ends here

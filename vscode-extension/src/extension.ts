@@ -5,6 +5,7 @@ import { Commands } from './commands';
 import { registerDebug } from './debug';
 import { isSuccess, shortStatus } from './logic/documents';
 import { RESTART_KEYS } from './logic/settings';
+import { IgniteCommands } from './ignite';
 import { registerProviders } from './providers';
 import { ServerManager } from './server';
 import { StatusBar } from './statusBar';
@@ -20,7 +21,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const statusBar = new StatusBar(server);
   const { disposables, runs } = registerProviders(server);
   const commands = new Commands(context, server, tokens, statusBar, runs);
-  context.subscriptions.push(log, server, statusBar, ...disposables, ...commands.register(), ...registerDebug(server, tokens));
+  context.subscriptions.push(log, server, statusBar, ...disposables, ...commands.register(), ...registerDebug(server, tokens),
+    ...new IgniteCommands(context, server).register());
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {

@@ -1,4 +1,5 @@
-"""`IgniteClient`: the five Drafts RPCs of `dodil.ignite.v1.ComputeService` over the HTTP gateway.
+"""`IgniteClient`: the Drafts, Apps, Versions and Executions RPCs of `dodil.ignite.v1.ComputeService` over
+the HTTP gateway.
 
 Same transport and error layer as Scriptum. The organization is part of the path
 (`/v1/ignite/app/{organization_name}/{app_name}/draft...`). The emulator serves the same routes (`emulator/routes/ignite.py`).
@@ -7,7 +8,8 @@ Same transport and error layer as Scriptum. The organization is part of the path
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+import json
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -37,8 +39,44 @@ class IgniteClient(HttpApi):
         http = build_http_client(endpoint, token=token, organization=organization, timeout=timeout)
         return cls(http, organization=organization, timeout=timeout)
 
+    def _app(self, app: str, suffix: str = "") -> str:
+        return f"/v1/ignite/app/{seg(self.organization)}/{seg(app)}{suffix}"
+
     def _draft(self, app: str, suffix: str = "") -> str:
-        return f"/v1/ignite/app/{seg(self.organization)}/{seg(app)}/draft{suffix}"
+        return self._app(app, f"/draft{suffix}")
+
+    # -- apps ------------------------------------------------------------------------------------------------
+    async def create_app(self, name: str, *, description: str = "") -> JsonDict:
+        """CreateApp: the metadata shell (the code comes with SaveDraft)."""
+        body: dict[str, Any] = {"name": name}
+        if description:
+            body["description"] = description
+        path = f"/v1/ignite/app/{seg(self.organization)}"
+        return await self.call("POST", path, json_body=body, rpc="CreateApp")
+
+    async def get_app(self, app: str) -> JsonDict:
+        return await self.call("GET", self._app(app), rpc="GetApp")
+
+    # -- versions --------------------------------------------------------------------------------------------
+    async def list_versions(self, app: str) -> JsonDict:
+        return await self.call("GET", self._app(app, "/versions"), rpc="ListAppVersions")
+
+    async def get_code(self, app: str, version: int) -> JsonDict:
+        return await self.call("GET", self._app(app, f"/code/versions/{seg(version)}"), rpc="GetAppCode")
+
+    async def rollback(self, app: str, version: int) -> JsonDict:
+        """RollbackApp; the body's field name is not documented: `version` (docs/ignite.md)."""
+        body = {"version": version}
+        return await self.call("POST", self._app(app, "/rollback"), json_body=body, rpc="RollbackApp")
+
+    # -- executions and compile logs -------------------------------------------------------------------------
+    async def get_execution(self, execution_id: str) -> JsonDict:
+        return await self.call("GET", f"/v1/ignite/executions/{seg(execution_id)}", rpc="GetExecution")
+
+    def compile_logs(self, deploy_id: str) -> AsyncIterator[JsonDict]:
+        """StreamCompileLogs: one object per log line, until the compile ends."""
+        path = f"/v1/ignite/compile/{seg(deploy_id)}/logs"
+        return self.stream_lines("GET", path, rpc="StreamCompileLogs")
 
     async def save_draft(self, app: str, code: Mapping[str, Any]) -> JsonDict:
         """SaveDraft with a CodeSource (`{"compile": {...}}` or `{"image": {...}}`)."""
@@ -67,8 +105,6 @@ class IgniteClient(HttpApi):
     async def test_draft(self, app: str, payload: bytes | str | Mapping[str, Any] = b"{}") -> JsonDict:
         """TestDraft; `payload` is the JSON input (bytes, text or an object), sent base64-encoded."""
         if isinstance(payload, Mapping):
-            import json
-
             raw = json.dumps(dict(payload)).encode()
         elif isinstance(payload, str):
             raw = payload.encode()

@@ -31,6 +31,10 @@ KNOWN_KEYS = frozenset(
 )  # fmt: skip
 
 
+# the organization of Ignite paths on the embedded emulator when none is configured
+LOCAL_ORGANIZATION = "default"
+
+
 @dataclass(frozen=True)
 class Settings:
     endpoint: str = LOCAL
@@ -48,6 +52,11 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.endpoint == LOCAL
+
+    @property
+    def ignite_organization(self) -> str | None:
+        """Ignite paths carry the organization: the setting, else `LOCAL_ORGANIZATION` on `local`."""
+        return self.organization or (LOCAL_ORGANIZATION if self.is_local else None)
 
     @property
     def request_timeout(self) -> float:

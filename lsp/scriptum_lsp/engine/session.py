@@ -17,6 +17,7 @@ from cachetools import LRUCache
 
 from scriptum_lsp.api.errors import redact, register_secret
 from scriptum_lsp.core.endpoints import LOCAL
+from scriptum_lsp.core.ignite import AppSpec, parse_ignite_apps
 from scriptum_lsp.core.positions import Encoding, cp_to_units
 from scriptum_lsp.core.settings import Settings, resolve_settings
 from scriptum_lsp.core.text import split_lines
@@ -84,6 +85,7 @@ class EngineSession:
         self.cache_dir: Path = cache_dir or user_cache_dir(self.environ)
         self.workspace_root: Path | None = None
         self.script_map: dict[str, str] = {}
+        self.ignite_apps: dict[str, AppSpec] = {}  # [ignite.apps.NAME] of scriptum.toml
         self.docs: dict[str, DocState] = {}
         self.scripts: dict[str, ScriptState] = {}
         self.compile_cache: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(maxsize=256)
@@ -147,6 +149,7 @@ class EngineSession:
 
     def reload_script_map(self) -> None:
         self.script_map = {}
+        self.ignite_apps = {}
         if self.workspace_root is None:
             return
         path = self.workspace_root / "scriptum.toml"
@@ -158,7 +161,8 @@ class EngineSession:
             self.host.show("warning", f"scriptum.toml: cannot read ({type(exc).__name__})")
             return
         self.script_map, warnings = parse_script_map(text)
-        for w in warnings:
+        self.ignite_apps, ignite_warnings = parse_ignite_apps(text)
+        for w in [*warnings, *ignite_warnings]:
             if w not in self._shown_warnings:
                 self._shown_warnings.add(w)
                 self.host.show("warning", w)

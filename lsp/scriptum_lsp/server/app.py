@@ -40,6 +40,7 @@ FEATURES = (
     "scriptum_lsp.server.formatting",
     "scriptum_lsp.server.commands",
     "scriptum_lsp.server.codelens",
+    "scriptum_lsp.server.ignite",
 )
 
 
@@ -124,6 +125,10 @@ class ScriptumLanguageServer(LanguageServer):
 
     # -- diagnostics -------------------------------------------------------------------------------
     def current_diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        from scriptum_lsp.server import ignite
+
+        if ignite.state_of(self).owns(uri):
+            return list(ignite.state_of(self).diagnostics.get(uri, []))
         doc = self.engine.docs.get(uri)
         if doc is None:
             return []

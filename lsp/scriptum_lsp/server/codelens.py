@@ -17,6 +17,7 @@ from lsprotocol import types
 
 from scriptum_lsp.api.errors import ApiError, NotFound
 from scriptum_lsp.core.text import split_lines
+from scriptum_lsp.server import ignite
 from scriptum_lsp.server.commands import CommandState, state_of
 
 if TYPE_CHECKING:
@@ -116,8 +117,11 @@ def register(ls: Server) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def _code_lens(ls: Server, params: types.CodeLensParams) -> list[types.CodeLens]:
+        uri = params.text_document.uri
         try:
-            return await code_lenses(ls, params.text_document.uri)
+            if uri in ignite.state_of(ls).docs:
+                return await ignite.lenses(ls, uri)
+            return await code_lenses(ls, uri)
         except Exception:  # a lens failure must not break the editor
-            log.exception("code lens failed for %s", params.text_document.uri)
+            log.exception("code lens failed for %s", uri)
             return []

@@ -21,14 +21,14 @@ interface Manifest {
 }
 const pkg = JSON.parse(read('package.json')) as Manifest;
 // command handlers live in commands.ts, and the debugger's in debug.ts
-const commandsSource = read('src/commands.ts') + read('src/debug.ts');
+const commandsSource = read('src/commands.ts') + read('src/debug.ts') + read('src/ignite.ts');
 
 describe('package.json', () => {
   it('registers a handler for every contributed command, under its own prefix', () => {
     for (const c of pkg.contributes.commands) {
       assert.match(c.command, /^scriptum\.vscode\./, `${c.command} must not clash with the server's scriptum.* commands`);
-      assert.ok(commandsSource.includes(`'${c.command}'`), `${c.command} has no handler in src/commands.ts or src/debug.ts`);
-      assert.equal(c.category, 'Scriptum');
+      assert.ok(commandsSource.includes(`'${c.command}'`), `${c.command} has no handler in src/commands.ts, src/debug.ts or src/ignite.ts`);
+      assert.equal(c.category, c.command.startsWith('scriptum.vscode.ignite.') ? 'Ignite' : 'Scriptum');
     }
   });
 

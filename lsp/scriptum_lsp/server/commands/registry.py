@@ -1,4 +1,4 @@
-"""The one table of `scriptum.*` commands: name -> handler, action title (for error messages) and the
+"""The one table of `scriptum.*` and `ignite.*` commands: name -> handler, action title (for error messages) and the
 order of positional arguments. `register` puts every row, and the custom requests, on the server.
 
 To add a command: write `cmd_x(ls, state, values)` in its family module (or a new one) and add one row here.
@@ -12,7 +12,7 @@ from typing import Any
 
 from scriptum_lsp.api.errors import ApiError
 from scriptum_lsp.server.cmd_args import CommandError, api_failure, parse_arguments
-from scriptum_lsp.server.commands import drafts, publish, status, testing, versions
+from scriptum_lsp.server.commands import drafts, ignite, publish, status, testing, versions
 from scriptum_lsp.server.commands.common import CommandState, Handler, Server, state_of
 
 VERSION_CONTENT = "scriptum/versionContent"
@@ -46,6 +46,19 @@ REGISTRY: dict[str, Command] = {
         Command("scriptum.openRemoteDraft", drafts.cmd_open_remote_draft, "Open remote draft", ("uri",)),
         Command("scriptum.status", status.cmd_status, "Status"),
         Command("scriptum.clearCache", status.cmd_clear_cache, "Clear cache"),
+        Command("ignite.saveDraft", ignite.cmd_save_draft, "Save Ignite draft", ("uri",)),
+        Command("ignite.compileDraft", ignite.cmd_compile_draft, "Compile Ignite draft", ("uri",)),
+        Command("ignite.testDraft", ignite.cmd_test_draft, "Test Ignite draft", ("uri", "payload")),
+        Command("ignite.publishDraft", ignite.cmd_publish_draft, "Publish Ignite draft", ("uri",)),
+        Command("ignite.listVersions", ignite.cmd_list_versions, "List Ignite versions", ("uri",)),
+        Command(
+            "ignite.openVersion", ignite.cmd_open_version, "Open Ignite version", ("uri", "version", "path")
+        ),
+        Command(
+            "ignite.diffVersion", ignite.cmd_diff_version, "Diff Ignite version", ("uri", "version", "path")
+        ),
+        Command("ignite.rollback", ignite.cmd_rollback, "Ignite rollback", ("uri", "version")),
+        Command("ignite.status", ignite.cmd_status, "Ignite status", ("uri",)),
     )
 }
 
