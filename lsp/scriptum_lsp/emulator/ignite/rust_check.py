@@ -77,6 +77,9 @@ def crate_root(folder: Path) -> Path | None:
 
 def _dependency_tables(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     tables: list[Any] = [manifest.get(k) for k in ("dependencies", "dev-dependencies", "build-dependencies")]
+    workspace = manifest.get("workspace")
+    if isinstance(workspace, dict):
+        tables.append(workspace.get("dependencies"))
     targets = manifest.get("target")
     if isinstance(targets, dict):
         for t in targets.values():
