@@ -143,6 +143,8 @@ def _environment(cargo: str, target: Path) -> dict[str, str]:
         {
             "CARGO_TARGET_DIR": str(target),
             "CARGO_NET_OFFLINE": "true",
+            "CARGO_INCREMENTAL": "0",  # each check is a fresh folder: incremental data would only pile up
+            "RUSTUP_AUTO_INSTALL": "0",  # a rust-toolchain.toml naming a missing toolchain must not download
             "CARGO_TERM_COLOR": "never",
             "CARGO_TERM_PROGRESS_WHEN": "never",
         }
