@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the end-to-end tests need (real editors, Chromium for code-server).
+# Installs the Debian packages the end-to-end tests need (real editors, Chromium for code-server, cargo for
+# the emulator's Rust CompileDraft).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -12,6 +13,7 @@ dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 dpkg -s build-essential >/dev/null 2>&1 || need+=(build-essential)
 command -v curl >/dev/null || need+=(curl)
 dpkg -s elpa-lsp-mode >/dev/null 2>&1 || need+=(elpa-lsp-mode)
+command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] || need+=(cargo)  # Ignite's Rust CompileDraft
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "installing: ${need[*]}"

@@ -10,11 +10,12 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from scriptum_lsp.emulator import render
 from scriptum_lsp.emulator.errors import bad_request, failed_precondition
-from scriptum_lsp.emulator.ignite import python_run
+from scriptum_lsp.emulator.ignite import python_run, rust_check
 from scriptum_lsp.emulator.ignite.archive import check_source
 from scriptum_lsp.emulator.ignite.store import TERMINAL_EXECUTION, IgniteStore
 from scriptum_lsp.emulator.store import Store
@@ -30,10 +31,7 @@ TIERS: dict[str, tuple[int, int]] = {
     "XLARGE": (2048, 2000),
 }
 NOT_RUN_RUST = (
-    "the emulator checks Rust drafts with cargo but does not run them; test a Rust app against the cloud"
-)
-NO_RUST_COMPILE = (
-    "this emulator cannot compile Rust drafts yet (a cargo check of the crate is planned); compile it"
+    "the emulator checks Rust drafts with cargo (CompileDraft) but does not run them; test a Rust app"
     " against the cloud"
 )
 NOT_IMAGE = "image drafts (BYOI, Kaniko or Buildpacks builds) are not built or run by the emulator"
@@ -191,10 +189,26 @@ class IgniteService:
                 deploy, f"{next(iter(runtime), 'this')} drafts need no compile; nothing to do"
             )
             return d
-        # Rust compiles are not built yet: the draft fails at once, with the reason, instead of pretending
-        self.records.add_log(deploy, f"compile failed: {NO_RUST_COMPILE}")
-        self.records.finish_compile(org, app, deploy, int(d["rev"]), False, NO_RUST_COMPILE)
-        return {**d, "status": "FAILED", "error": NO_RUST_COMPILE}
+        rev = int(d["rev"])
+        source = bytes(d["source"])
+        cache = Path(self.data) / "ignite-cargo" if self.data and self.data != ":memory:" else None
+
+        async def work() -> None:
+            try:
+                r = await rust_check.check_crate(
+                    source, on_line=lambda line: self.records.add_log(deploy, line), cache_dir=cache
+                )
+            except asyncio.CancelledError:
+                self.records.finish_compile(org, app, deploy, rev, False, "the emulator stopped")
+                raise
+            except Exception as exc:
+                log.exception("Ignite compile %s failed", deploy)
+                r = rust_check.CheckResult(False, f"internal error: {type(exc).__name__}: {exc}")
+            self.records.add_log(deploy, "compiled" if r.ok else f"compile failed: {r.error}")
+            self.records.finish_compile(org, app, deploy, rev, r.ok, r.error)
+
+        self._spawn(work)
+        return d
 
     async def compile_logs(self, deploy_id: str) -> AsyncIterator[bytes]:
         after = 0
