@@ -7,7 +7,8 @@
 
 bench_edit: local-feature latency right after an edit, 40..5,000 lines, and RSS after 100 edits;
 bench_startup: start-up side by side with a bare pygls server; bench_lsp: per-edit overhead against the raw
-round trip and a bare pygls server at four sizes; bench_language / bench_runner / bench_emulator: throughput.
+round trip and a bare pygls server at four sizes; bench_language / bench_runner / bench_emulator: throughput;
+bench_ignite: the TestDraft round trip of a small Python handler.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ QUICK = {
     "startup": ["--rounds", "3"],
     "lsp": ["--iterations", "5", "--paused", "1"],
     "language": ["--repeat", "2"],
+    "ignite": ["--rounds", "5"],
 }
 
 

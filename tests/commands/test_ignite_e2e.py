@@ -13,6 +13,7 @@ from urllib.request import url2pathname
 import pytest
 from lsprotocol import types
 
+from scriptum_lsp.emulator.ignite.rust_check import find_cargo
 from tests.commands.conftest import NEOVIM, VSCODE, Session
 
 pytestmark = pytest.mark.e2e
@@ -227,3 +228,53 @@ async def test_code_lenses_on_the_handler(lsp_session: Any) -> None:
         "ignite.saveDraft",
         "ignite.testDraft",
     ]
+
+
+RUST_MANIFEST = """[package]
+name = "crab"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+ignite = "0.3"
+"""
+RUST_GOOD = """use ignite::prelude::*;
+
+#[ignite::main]
+async fn handler(req: Request, ctx: Context) -> Result<Value> {
+    let size = req.payload().len();
+    Ok(json!({ "size": size, "function": ctx.function_id() }))
+}
+"""
+RUST_BAD = RUST_GOOD.replace("let size = req.payload().len();", 'let size: usize = "big";')
+RUST_BAD_LINE = 5  # 1-based line of the type error above
+
+
+@pytest.mark.skipif(
+    find_cargo() is None, reason="cargo is not installed (scripts/install-system-deps.sh installs it)"
+)
+async def test_rust_type_error_is_a_diagnostic_at_its_line(lsp_session: Any) -> None:
+    session: Session = await lsp_session(NEOVIM)
+    crate = session.root / "crab"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text(RUST_MANIFEST, encoding="utf-8")
+    main = crate / "src" / "main.rs"
+    main.write_text(RUST_BAD, encoding="utf-8")
+    (crate / "target").mkdir()  # left out of the archive
+    (crate / "target" / "junk").write_text("x", encoding="utf-8")
+    uri = main.as_uri()
+    result = await session.run("ignite.compileDraft", {"uri": uri})
+    assert result["status"] == "FAILED", result
+    errors = [d for d in result["diagnostics"] if d["severity"] == "error" and d["file"]]
+    assert (errors[0]["file"], errors[0]["line"]) == ("src/main.rs", RUST_BAD_LINE)
+    found = await ignite_diagnostics(session, uri, lambda found: bool(found))
+    assert found[0].range.start.line == RUST_BAD_LINE - 1
+    assert "mismatched types" in found[0].message
+    # publishing refuses the broken crate, naming the error
+    err = await session.fails("ignite.publishDraft", {"uri": uri})
+    assert kind(err) == "compile-errors" and f"src/main.rs:{RUST_BAD_LINE}" in err.message
+    # fixed: compiles, the diagnostics go, and it publishes
+    main.write_text(RUST_GOOD, encoding="utf-8")
+    assert (await session.run("ignite.compileDraft", {"uri": uri}))["status"] == "COMPILED"
+    assert await ignite_diagnostics(session, uri, lambda found: not found) == []
+    assert (await session.run("ignite.publishDraft", {"uri": uri}))["version"] == 1

@@ -22,6 +22,7 @@ from lsprotocol import types
 from scriptum_lsp.api.errors import ApiError, NotFound
 from scriptum_lsp.core import ignite as facts
 from scriptum_lsp.core.positions import cp_to_units
+from scriptum_lsp.core.rustc import RustDiagnostic, parse_rendered
 from scriptum_lsp.engine import runs
 from scriptum_lsp.engine.ignite_apps import App, ArchiveError, all_apps, build_archive, read_archive
 from scriptum_lsp.engine.session import uri_to_path
@@ -191,7 +192,7 @@ async def _await_compiled(api: IgniteClient, app: str) -> tuple[str, str, str]:
         delay = min(POLL_MAX_S, delay * 1.5)
 
 
-def rust_diagnostics(ls: Server, app: App, found: list[Any]) -> dict[str, list[types.Diagnostic]]:
+def rust_diagnostics(ls: Server, app: App, found: list[RustDiagnostic]) -> dict[str, list[types.Diagnostic]]:
     severity = {
         "error": types.DiagnosticSeverity.Error,
         "warning": types.DiagnosticSeverity.Warning,
@@ -254,7 +255,6 @@ async def compile_app(ls: Server, app: App, progress: Progress) -> dict[str, Any
     if progress.cancelled.is_set():
         return {"app": app.name, "status": "COMPILING", "cancelled": True, "deployId": deploy, "logs": lines}
     status, error, _ = await _await_compiled(api, app.name)
-    from scriptum_lsp.core.rustc import parse_rendered
 
     found = parse_rendered(lines)
     ignite.set_diagnostics(ls, rust_diagnostics(ls, app, found), replace_in=app)
