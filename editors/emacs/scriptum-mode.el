@@ -204,8 +204,11 @@ The server itself reports each failure once with window/showMessage."
 ARGS (a plist) is merged into (:uri URI)."
   (when (fboundp 'eglot--signal-textDocument/didChange)
     (eglot--signal-textDocument/didChange)) ; the server must see the text we act on
-  (let* ((server (eglot--current-server-or-lose))
-         (argument (append (list :uri (scriptum--uri)) args))
+  (scriptum--execute-on (eglot--current-server-or-lose) command args))
+
+(defun scriptum--execute-on (server command args)
+  "Run COMMAND on SERVER with (:uri URI) merged with the plist ARGS."
+  (let* ((argument (append (list :uri (scriptum--uri)) args))
          (result (jsonrpc-request server :workspace/executeCommand
                                   (list :command command :arguments (vector argument))
                                   :timeout scriptum-request-timeout)))
@@ -328,12 +331,7 @@ The thread result goes to *scriptum threads*."
   "Run the server's Ignite COMMAND for this buffer's app.
 ARGS (a plist) is merged into (:uri URI)."
   (when (and (buffer-file-name) (buffer-modified-p)) (save-buffer))
-  (let* ((argument (append (list :uri (scriptum--uri)) args))
-         (result (jsonrpc-request (ignite--server) :workspace/executeCommand
-                                  (list :command command :arguments (vector argument))
-                                  :timeout scriptum-request-timeout)))
-    (setf (alist-get command scriptum-last-results nil nil #'equal) (or result :null))
-    result))
+  (scriptum--execute-on (ignite--server) command args))
 
 (defun ignite-save ()
   "Save the app folder as the Ignite app's draft."

@@ -3,7 +3,6 @@ emulator over HTTP (which really runs the Python handler), and direct HTTP calls
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from lsprotocol import types
 
 from scriptum_lsp.emulator.ignite.rust_check import find_cargo
 from tests.commands.conftest import NEOVIM, VSCODE, Session
+from tests.server.conftest import wait_diagnostics
 
 pytestmark = pytest.mark.e2e
 
@@ -57,13 +57,12 @@ def open_py(session: Session, path: Path, text: str | None = None) -> str:
 
 
 async def ignite_diagnostics(session: Session, uri: str, until: Any) -> list[types.Diagnostic]:
-    """The `ignite` diagnostics of `uri` once `until(them)` holds (pushed diagnostics arrive asynchronously)."""
-    for _ in range(100):
-        found = [d for d in session.client.diagnostics.get(uri, []) if d.source == "ignite"]
-        if until(found):
-            return found
-        await asyncio.sleep(0.05)
-    return found
+    """The `ignite` diagnostics of `uri` once `until(them)` holds (waits on publishDiagnostics)."""
+
+    def ours(items: list[types.Diagnostic]) -> list[types.Diagnostic]:
+        return [d for d in items if d.source == "ignite"]
+
+    return ours(await wait_diagnostics(session.client, uri, lambda items: until(ours(items))))
 
 
 def kind(exc: Any) -> str:

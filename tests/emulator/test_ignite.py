@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.archives import tgz
 from tests.support.emulator import Emulator
 
 HANDLER = """import json, time
@@ -25,17 +26,6 @@ def handler(payload, ctx):
         raise ValueError("boom")
     return {"greeting": "Hello, " + data.get("name", "world") + "!", "ctx": ctx}
 """
-
-
-def tgz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def python_code(files: dict[str, str]) -> dict[str, Any]:

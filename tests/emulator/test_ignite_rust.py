@@ -4,15 +4,14 @@ with `ignite` resolved to the emulator's stand-in SDK; the compile logs carry ca
 from __future__ import annotations
 
 import base64
-import io
 import json
-import tarfile
 from typing import Any
 
 import httpx
 import pytest
 
 from scriptum_lsp.emulator.ignite.rust_check import find_cargo
+from tests.support.archives import tgz
 from tests.support.emulator import Emulator
 
 pytestmark = pytest.mark.skipif(find_cargo() is None, reason="cargo is not installed")
@@ -39,17 +38,6 @@ async fn handler(req: Request, ctx: Context) -> Result<Value> {
 """
 BAD = GOOD.replace("let size = req.payload().len();", 'let size: usize = "big";')
 RUST = {"rust": {"target": "RUST_COMPILATION_TARGET_NATIVE", "toolchainVersion": "1.82"}}
-
-
-def tgz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @pytest.fixture

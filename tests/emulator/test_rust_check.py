@@ -4,9 +4,7 @@ limit (the process group is killed), a failing exit, and the message when cargo 
 from __future__ import annotations
 
 import asyncio
-import io
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -19,21 +17,11 @@ from scriptum_lsp.emulator.ignite.rust_check import (
     registry_requirements,
     stand_in_version,
 )
+from tests.support.archives import tgz
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake cargo is a sh script")
 
 MANIFEST = '[package]\nname = "x"\nversion = "0.1.0"\n\n[dependencies]\nignite = "0.4"\nserde_json = "1"\n'
-
-
-def tgz(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from scriptum_lsp.core.text import split_lines
+
 # what the dodil CLI leaves out of an app archive (folder names, anywhere in the tree)
 IGNORED_DIRS = frozenset({".git", "node_modules", "__pycache__", "target", ".venv"})
 IGNORED_SUFFIXES = (".pyc",)
@@ -359,7 +361,7 @@ _WORD = re.compile(r"[A-Za-z0-9_]+")
 def handler_line(text: str, runtime: str) -> int | None:
     """0-based line of the handler: top-level `def handler(` in Python, `#[ignite::main]` in Rust."""
     pattern = _RUST_MAIN if runtime == "rust" else _PY_HANDLER
-    for number, line in enumerate(text.splitlines()):
+    for number, line in enumerate(split_lines(text)):
         if pattern.match(line):
             return number
     return None

@@ -137,15 +137,23 @@ class ScriptumLanguageServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         """Push the document's diagnostics if they changed (and the client does not pull them)."""
+        from scriptum_lsp.server import ignite
+
         doc = self.engine.docs.get(uri)
         items = self.current_diagnostics(uri)
         previous = self._published.get(uri)
-        if doc is None:
+        app_files = ignite.state_of(self)
+        if doc is None and app_files.owns(uri):  # an Ignite app file: its compile and run diagnostics
+            app_doc = app_files.docs.get(uri)
+            version = app_doc.version if app_doc else None
+        elif doc is None:
             self._pulled.discard(uri)
             if previous:  # closed: clear what we showed
                 self._push(uri, [], None)
             self._published.pop(uri, None)
             return
+        else:
+            version = doc.version
         if uri in self._pulled:
             if previous != items:
                 self._published[uri] = items
@@ -154,7 +162,7 @@ class ScriptumLanguageServer(LanguageServer):
         if previous == items:
             return
         self._published[uri] = items
-        self._push(uri, items, doc.version)
+        self._push(uri, items, version)
 
     def mark_pulled(self, uri: str) -> None:
         """The client pulls this document: stop pushing (and clear anything pushed before)."""

@@ -117,17 +117,8 @@ def set_diagnostics(ls: Server, by_uri: dict[str, list[types.Diagnostic]], *, re
 
 
 def push(ls: Server, uri: str) -> None:
-    """Push a file's Ignite diagnostics (or ask a client that pulls them to pull again)."""
-    state = state_of(ls)
-    doc = state.docs.get(uri)
-    if uri in ls._pulled:
-        ls._refresh_pull()
-        return
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(
-            uri=uri, diagnostics=state.diagnostics.get(uri, []), version=doc.version if doc else None
-        )
-    )
+    """Show a file's Ignite diagnostics (the server's one publication path: push, or a pull refresh)."""
+    ls.publish(uri)
 
 
 # --- code lenses ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from scriptum_lsp.api.errors import ApiError, NotFound
 from scriptum_lsp.core import ignite as facts
 from scriptum_lsp.core.positions import cp_to_units
 from scriptum_lsp.core.rustc import RustDiagnostic, parse_rendered
+from scriptum_lsp.core.text import split_lines
 from scriptum_lsp.engine import runs
 from scriptum_lsp.engine.ignite_apps import App, ArchiveError, all_apps, build_archive, read_archive
 from scriptum_lsp.engine.session import uri_to_path
@@ -219,7 +220,7 @@ def diagnostic(
 ) -> types.Diagnostic:
     """A diagnostic at 1-based (line, code-point col) of a file, its range the word there."""
     text = ignite.text_of(ls, uri) or ""
-    lines = text.splitlines()
+    lines = split_lines(text)
     row = min(max(0, line - 1), max(0, len(lines) - 1)) if lines else 0
     content = lines[row] if lines else ""
     start, end = facts.token_span(content, col - 1)
@@ -484,7 +485,7 @@ async def version_files(ls: Server, app: App, version: int) -> tuple[Path, list[
         raise CommandError(
             f"cannot read the archive of {app.name} v{version}: {exc}", kind="bad-response"
         ) from None
-    org = ls.engine.settings.ignite_organization or "default"
+    org = client(ls).organization  # the setting, or the local default (core/settings.py)
     folder = cache_dir(ls) / "ignite" / cmd_docs.safe_name(org) / cmd_docs.safe_name(app.name) / f"v{version}"
     for rel, blob in files.items():
         cmd_docs.write_readonly(folder / rel, blob.decode("utf-8", errors="replace"))
